@@ -1,0 +1,131 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace fqldb {
+
+// Fauna's v4 error codes. Each has a fixed wire string (see ErrorCodeName).
+enum class ErrorCode {
+  kOk,
+  kInvalidArgument,      // "invalid argument"
+  kInvalidExpression,    // "invalid expression"
+  kInvalidType,          // "invalid type"
+  kValueNotFound,        // "value not found"
+  kInstanceNotFound,     // "instance not found"
+  kTransactionAborted,   // "transaction aborted"
+  kStackOverflow,        // "stack overflow"
+  kInvalidSyntax,        // "invalid syntax": text that does not parse
+  kUnsupported,          // "unsupported": a real FQL function this build cannot run yet
+  kTimeout,              // "time out": the query ran past its deadline
+  kInternal,             // "internal server error"
+  kIo,                   // "io error": files the CLI could not read
+};
+
+// Returns Fauna's wire string for `code`, e.g. "invalid argument".
+const char* ErrorCodeName(ErrorCode code);
+
+// One step of Fauna's error position path: a wire key or an array index.
+using PathElem = std::variant<std::string, int64_t>;
+
+// A position in query text. Lines and columns are 1-based; 0 means unknown.
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+// The outcome of a fallible operation: OK, or a Fauna error code with a
+// description, the position path in the query and the line:col it points at.
+// Cheap to copy when OK. Not thread-safe to mutate; safe to share const.
+class Status {
+ public:
+  Status() = default;
+  Status(ErrorCode code, std::string description) : code_(code), description_(std::move(description)) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == ErrorCode::kOk; }
+  ErrorCode code() const { return code_; }
+  const std::string& description() const { return description_; }
+  const std::vector<PathElem>& position() const { return position_; }
+  const SourcePos& source_pos() const { return source_pos_; }
+  bool has_source_pos() const { return source_pos_.line > 0; }
+
+  // Sets where the error happened, unless an inner frame already did.
+  Status& AtSource(SourcePos pos) {
+    if (!has_source_pos()) source_pos_ = pos;
+    return *this;
+  }
+  Status& WithPosition(std::vector<PathElem> position) {
+    position_ = std::move(position);
+    return *this;
+  }
+
+  // Renders "code: description at line:col".
+  std::string ToString() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string description_;
+  std::vector<PathElem> position_;
+  SourcePos source_pos_;
+};
+
+// Either a value or a non-OK Status (Arrow's Result<T>).
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit on purpose
+
+  bool ok() const { return v_.index() == 0; }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<1>(v_);
+  }
+  Status& mutable_status() { return std::get<1>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  Status status_move() && { return std::get<1>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace fqldb
+
+#define FQL_CONCAT_INNER(a, b) a##b
+#define FQL_CONCAT(a, b) FQL_CONCAT_INNER(a, b)
+
+#define FQL_RETURN_IF_ERROR(expr)            \
+  do {                                       \
+    ::fqldb::Status _fql_st = (expr);        \
+    if (!_fql_st.ok()) return _fql_st;       \
+  } while (0)
+
+#define FQL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                              \
+  if (!tmp.ok()) return std::move(tmp).status_move(); \
+  lhs = std::move(tmp).value()
+
+#define FQL_ASSIGN_OR_RETURN(lhs, expr) \
+  FQL_ASSIGN_OR_RETURN_IMPL(FQL_CONCAT(_fql_res_, __LINE__), lhs, expr)
+
+// Programmer errors only; never for user input.
+#define FQL_CHECK(cond)                                                        \
+  do {                                                                         \
+    if (!(cond)) ::fqldb::internal_check::Fail(#cond, __FILE__, __LINE__);     \
+  } while (0)
+
+namespace fqldb::internal_check {
+[[noreturn]] void Fail(const char* cond, const char* file, int line);
+}  // namespace fqldb::internal_check

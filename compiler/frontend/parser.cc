@@ -1,0 +1,167 @@
+#include "compiler/frontend/parser.h"
+
+#include "FQLLexer.h"
+#include "FQLParser.h"
+#include "common/text.h"
+#include "compiler/frontend/internal/parse_errors.h"
+#include "compiler/frontend/internal/transformer.h"
+
+namespace fqldb::frontend {
+
+namespace {
+
+using grammar::FQLLexer;
+
+SourcePos PosOfOffset(std::string_view text, size_t offset) {
+  SourcePos pos{1, 1};
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++pos.line;
+      line_start = i + 1;
+    }
+  }
+  pos.column = static_cast<int>(CountCodePoints(text.substr(line_start, offset - line_start))) + 1;
+  return pos;
+}
+
+Status ErrorAt(ErrorCode code, std::string message, SourcePos pos) {
+  Status st(code, std::move(message));
+  st.AtSource(pos);
+  return st;
+}
+
+// Reports stray characters, unterminated strings and comments, and nesting
+// deeper than kMaxNesting, before the recursive-descent parser sees the tokens.
+void ScanTokens(const std::vector<antlr4::Token*>& tokens, std::vector<Status>* errors) {
+  std::vector<int> arrows;  // arrows opened at each bracket level
+  int depth = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    antlr4::Token* t = tokens[i];
+    SourcePos pos = internal::PosOf(t);
+    switch (t->getType()) {
+      case FQLLexer::UNTERMINATED_STRING:
+        errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated string literal", pos));
+        break;
+      case FQLLexer::UNEXPECTED_CHAR: {
+        bool comment = t->getText() == "/" && i + 1 < tokens.size() && tokens[i + 1]->getText() == "*";
+        if (comment) {
+          errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated /* comment", pos));
+          return;
+        }
+        errors->push_back(
+            ErrorAt(ErrorCode::kInvalidSyntax, "unexpected character '" + t->getText() + "'", pos));
+        break;
+      }
+      case FQLLexer::LPAREN:
+      case FQLLexer::LBRACK:
+      case FQLLexer::LBRACE:
+        arrows.push_back(0);
+        ++depth;
+        break;
+      case FQLLexer::RPAREN:
+      case FQLLexer::RBRACK:
+      case FQLLexer::RBRACE:
+        if (!arrows.empty()) {
+          depth -= 1 + arrows.back();
+          arrows.pop_back();
+        }
+        break;
+      case FQLLexer::ARROW:
+        if (arrows.empty()) arrows.push_back(0);
+        ++arrows.back();
+        ++depth;
+        break;
+      case FQLLexer::SEMI:
+        if (arrows.size() == 1 && depth == arrows[0]) {
+          arrows.clear();
+          depth = 0;
+        }
+        break;
+      default:
+        break;
+    }
+    if (depth > kMaxNesting) {
+      errors->push_back(ErrorAt(ErrorCode::kStackOverflow,
+                                "query nests more than " + std::to_string(kMaxNesting) +
+                                    " levels of brackets and lambdas; flatten it or split it",
+                                pos));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+ParseResult ParseScript(std::string_view text) {
+  ParseResult result;
+  if (text.size() > kMaxQueryBytes) {
+    result.errors.push_back(ErrorAt(ErrorCode::kInvalidArgument,
+                                    "query text is " + std::to_string(text.size()) +
+                                        " bytes; the limit is " + std::to_string(kMaxQueryBytes),
+                                    SourcePos{1, 1}));
+    return result;
+  }
+  size_t bad = FindInvalidUtf8(text);
+  if (bad != std::string_view::npos) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+    result.errors.push_back(ErrorAt(ErrorCode::kInvalidSyntax,
+                                    std::string("invalid UTF-8 byte ") + hex + " in query text",
+                                    PosOfOffset(text, bad)));
+    return result;
+  }
+  antlr4::ANTLRInputStream input(std::string(text.data(), text.size()));
+  FQLLexer lexer(&input);
+  internal::ErrorCollector listener;
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(&listener);
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  ScanTokens(tokens.getTokens(), &result.errors);
+  if (!result.errors.empty()) return result;
+
+  grammar::FQLParser parser(&tokens);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+  grammar::FQLParser::ScriptContext* tree = parser.script();
+  if (!listener.errors().empty()) {
+    result.errors = std::move(listener.errors());
+    return result;
+  }
+  internal::Transformer transformer;
+  result.script = transformer.TransformScript(tree);
+  if (!transformer.errors().empty()) {
+    result.script.reset();
+    result.errors = std::move(transformer.errors());
+  }
+  return result;
+}
+
+std::string RenderDiagnostic(const Status& error, std::string_view text) {
+  std::string out = "error: " + std::string(ErrorCodeName(error.code())) + ": " + error.description();
+  if (!error.has_source_pos()) return out;
+  SourcePos pos = error.source_pos();
+  out += " at " + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  size_t start = 0;
+  for (int line = 1; line < pos.line && start < text.size(); ++line) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) return out;
+    start = nl + 1;
+  }
+  size_t end = text.find('\n', start);
+  std::string_view line = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > 200) return out;  // a caret under a huge line helps nobody
+  out += "\n  " + std::string(line) + "\n  ";
+  size_t offset = CodePointOffset(line, static_cast<size_t>(pos.column - 1));
+  for (size_t i = 0; i < offset && i < line.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xC0) == 0x80) continue;
+    out += line[i] == '\t' ? '\t' : ' ';
+  }
+  out += "^";
+  return out;
+}
+
+}  // namespace fqldb::frontend

@@ -1,0 +1,120 @@
+#include "executor/internal/call_context.h"
+
+#include "executor/internal/interp.h"
+
+namespace fqldb::executor::internal {
+
+Status CallContext::ArgError(size_t i, ErrorCode code, std::string message) const {
+  Status st(code, std::move(message));
+  if (i < call_.args.size() && !args_from_array) return Locate(std::move(st), *call_.args[i]);
+  if (args_from_array && !call_.args.empty()) return Locate(std::move(st), *call_.args[0]);
+  return Locate(std::move(st), call_);
+}
+
+Status CallContext::CallError(ErrorCode code, std::string message) const {
+  return Locate(Status(code, std::move(message)), call_);
+}
+
+Status CallContext::TypeError(size_t i, const char* expected) const {
+  const char* got = i < args.size() ? TypeName(args[i]) : "Null";
+  return ArgError(i, ErrorCode::kInvalidArgument,
+                  std::string(expected) + " expected, " + got + " provided.");
+}
+
+Result<int64_t> CallContext::Long(size_t i) const {
+  if (i >= args.size() || !args[i].is_long()) return TypeError(i, "Integer");
+  return args[i].as_long();
+}
+
+Result<double> CallContext::Number(size_t i) const {
+  if (i >= args.size() || !args[i].is_number()) return TypeError(i, "Number");
+  return args[i].as_number();
+}
+
+Result<const std::string*> CallContext::String(size_t i) const {
+  if (i >= args.size() || !args[i].is_string()) return TypeError(i, "String");
+  return &args[i].str();
+}
+
+Result<bool> CallContext::Bool(size_t i) const {
+  if (i >= args.size() || !args[i].is_bool()) return TypeError(i, "Boolean");
+  return args[i].as_bool();
+}
+
+Result<const Array*> CallContext::ArrayArg(size_t i) const {
+  if (i >= args.size() || !args[i].is_array()) return TypeError(i, "Array");
+  return &args[i].array();
+}
+
+Result<Value> CallContext::Eval(size_t i) { return interp_.Eval(*call_.args[i], env_); }
+
+Result<Value> CallContext::Apply(size_t i, std::span<const Value> fn_args) {
+  const frontend::BoundNode& site = i < call_.args.size() ? *call_.args[i] : call_;
+  return interp_.Apply(args[i], fn_args, site);
+}
+
+Timestamp CallContext::now() const { return interp_.now(); }
+
+namespace {
+
+const BuiltinTable& Table() {
+  static const BuiltinTable kTable = [] {
+    BuiltinTable t;
+    RegisterControlBuiltins(t);
+    RegisterMathBuiltins(t);
+    RegisterStringBuiltins(t);
+    RegisterCollectionBuiltins(t);
+    RegisterObjectBuiltins(t);
+    RegisterTypeBuiltins(t);
+    RegisterTimeBuiltins(t);
+    return t;
+  }();
+  return kTable;
+}
+
+}  // namespace
+
+BuiltinFn FindImpl(frontend::BuiltinId id) { return Table().fns[static_cast<size_t>(id)]; }
+
+Result<Value> MakeArrayChecked(const CallContext& ctx, Array elems) {
+  if (elems.size() > kMaxArrayElems) {
+    return ctx.CallError(ErrorCode::kInvalidArgument,
+                         "Result would have " + std::to_string(elems.size()) +
+                             " elements; the limit is " + std::to_string(kMaxArrayElems) + ".");
+  }
+  return Value::MakeArray(std::move(elems));
+}
+
+Result<Value> MakeStringChecked(const CallContext& ctx, std::string s) {
+  if (s.size() > kMaxStringBytes) {
+    return ctx.CallError(ErrorCode::kInvalidArgument,
+                         "Result would be a string of " + std::to_string(s.size()) +
+                             " bytes; the limit is " + std::to_string(kMaxStringBytes) + ".");
+  }
+  return Value::String(std::move(s));
+}
+
+Result<const Array*> CollectionArg(const CallContext& ctx, size_t i) {
+  if (i < ctx.size()) {
+    const Value& v = ctx.arg(i);
+    if (v.is_array() || v.is_page()) return &v.array();
+    if (v.kind() == ValueKind::kSet) {
+      return ctx.ArgError(i, ErrorCode::kUnsupported,
+                          "Sets need the storage engine, which this build does not have yet.");
+    }
+  }
+  return ctx.TypeError(i, "Array");
+}
+
+Value LikeCollection(const CallContext& ctx, size_t i, Array data) {
+  const Value& v = ctx.arg(i);
+  if (v.is_page()) {
+    std::optional<Value> before, after;
+    if (v.page_before()) before = *v.page_before();
+    if (v.page_after()) after = *v.page_after();
+    return Value::Page(std::move(data), std::move(before), std::move(after));
+  }
+  return Value::MakeArray(std::move(data));
+}
+
+}  // namespace fqldb::executor::internal

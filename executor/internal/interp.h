@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <span>
+
+#include "executor/interpreter.h"
+#include "executor/internal/call_context.h"
+
+namespace fqldb::executor::internal {
+
+// The tree-walking evaluator for one query run. Not thread-safe; one per run.
+class Interp {
+ public:
+  Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptions& options);
+
+  Result<Value> Eval(const frontend::BoundNode& n, const FramePtr& env);
+  // Applies a lambda value; `site` is the node to blame for a non-lambda.
+  Result<Value> Apply(const Value& fn, std::span<const Value> args, const frontend::BoundNode& site);
+  Timestamp now() const { return options_.now; }
+  // Drops the values of frames that may be in reference cycles. Call once the
+  // run's result has been taken.
+  void BreakCycles();
+  const std::shared_ptr<const frontend::BoundQuery>& query() const { return query_; }
+
+ private:
+  Result<Value> EvalCall(const frontend::BoundCall& call, const FramePtr& env);
+  Status CheckBudget(const frontend::BoundNode& n);
+
+  std::shared_ptr<const frontend::BoundQuery> query_;
+  RunOptions options_;
+  std::chrono::steady_clock::time_point deadline_;
+  // Frames into which a Let stored a lambda: cleared after the run to break
+  // frame -> closure -> frame reference cycles.
+  std::vector<FramePtr> cyclic_frames_;
+  int depth_ = 0;
+  uint32_t steps_ = 0;
+};
+
+// Attaches the position path and line:col of `node` to an error that has none.
+Status Locate(Status st, const frontend::BoundNode& node);
+
+}  // namespace fqldb::executor::internal

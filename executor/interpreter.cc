@@ -1,0 +1,222 @@
+#include "executor/interpreter.h"
+
+#include <cmath>
+
+#include "executor/internal/interp.h"
+
+namespace fqldb::executor {
+
+using frontend::BoundArray;
+using frontend::BoundCall;
+using frontend::BoundConstant;
+using frontend::BoundKind;
+using frontend::BoundLambda;
+using frontend::BoundLet;
+using frontend::BoundNode;
+using frontend::BoundObject;
+using frontend::BoundVar;
+
+namespace internal {
+
+namespace {
+
+// A lambda value: the bound lambda, the frame it closed over, and the query
+// that owns the bound tree (kept alive while the value lives).
+class Closure : public QueryBody {
+ public:
+  Closure(std::shared_ptr<const frontend::BoundQuery> q, const BoundLambda* l, FramePtr env)
+      : query_(std::move(q)), lambda_(l), env_(std::move(env)) {}
+  std::string ToFql() const override { return frontend::BoundToFql(*lambda_); }
+  std::string ToWireJson() const override {
+    std::string w = frontend::BoundToWireJson(*lambda_);
+    w.insert(w.size() - 1, ",\"api_version\":\"4\"");
+    return w;
+  }
+  int arity() const override { return lambda_->single ? 1 : static_cast<int>(lambda_->params.size()); }
+  const BoundLambda& lambda() const { return *lambda_; }
+  const FramePtr& env() const { return env_; }
+
+ private:
+  std::shared_ptr<const frontend::BoundQuery> query_;
+  const BoundLambda* lambda_;
+  FramePtr env_;
+};
+
+Status CheckValue(const Value& v) {
+  if (v.is_double() && !std::isfinite(v.as_double())) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string("Arithmetic result is not a finite number (") +
+                      (std::isnan(v.as_double()) ? "NaN" : "Infinity") + ").");
+  }
+  if (v.depth() > kMaxValueDepth) {
+    return Status(ErrorCode::kStackOverflow, "Value nests more than " +
+                                                 std::to_string(kMaxValueDepth) +
+                                                 " levels of arrays and objects.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Locate(Status st, const BoundNode& node) {
+  if (!st.has_source_pos()) {
+    st.AtSource(node.pos);
+    st.WithPosition(frontend::PositionOf(node));
+  }
+  return st;
+}
+
+Interp::Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptions& options)
+    : query_(std::move(query)),
+      options_(options),
+      deadline_(std::chrono::steady_clock::now() + options.timeout) {}
+
+Status Interp::CheckBudget(const BoundNode& n) {
+  if (depth_ > kMaxEvalDepth) {
+    return Locate(Status(ErrorCode::kStackOverflow,
+                         "Evaluation nests more than " + std::to_string(kMaxEvalDepth) +
+                             " levels (a lambda applied to itself?)."),
+                  n);
+  }
+  if ((++steps_ & 0xFFF) == 0 && std::chrono::steady_clock::now() > deadline_) {
+    return Locate(Status(ErrorCode::kTimeout,
+                         "Query ran longer than its " + std::to_string(options_.timeout.count()) +
+                             " ms limit."),
+                  n);
+  }
+  return Status::Ok();
+}
+
+Result<Value> Interp::Eval(const BoundNode& n, const FramePtr& env) {
+  struct DepthGuard {
+    int& d;
+    explicit DepthGuard(int& x) : d(x) { ++d; }
+    ~DepthGuard() { --d; }
+  } guard(depth_);
+  FQL_RETURN_IF_ERROR(CheckBudget(n));
+  switch (n.kind) {
+    case BoundKind::kConstant: return n.Cast<BoundConstant>().value;
+    case BoundKind::kVar: {
+      const auto& v = n.Cast<BoundVar>();
+      const Frame* f = env.get();
+      for (int i = 0; i < v.hops; ++i) f = f->parent.get();
+      return f->slots[static_cast<size_t>(v.slot)];
+    }
+    case BoundKind::kArray: {
+      const auto& a = n.Cast<BoundArray>();
+      Array out;
+      out.reserve(a.elems.size());
+      for (const auto& e : a.elems) {
+        FQL_ASSIGN_OR_RETURN(Value v, Eval(*e, env));
+        out.push_back(std::move(v));
+      }
+      Value result = Value::MakeArray(std::move(out));
+      FQL_RETURN_IF_ERROR(Locate(CheckValue(result), n));
+      return result;
+    }
+    case BoundKind::kObject: {
+      const auto& o = n.Cast<BoundObject>();
+      Fields out;
+      out.reserve(o.keys.size());
+      for (size_t i = 0; i < o.keys.size(); ++i) {
+        FQL_ASSIGN_OR_RETURN(Value v, Eval(*o.values[i], env));
+        out.emplace_back(o.keys[i], std::move(v));
+      }
+      Value result = Value::MakeObject(std::move(out));
+      FQL_RETURN_IF_ERROR(Locate(CheckValue(result), n));
+      return result;
+    }
+    case BoundKind::kLambda:
+      return Value::Query(std::make_shared<Closure>(query_, &n.Cast<BoundLambda>(), env));
+    case BoundKind::kLet: {
+      const auto& l = n.Cast<BoundLet>();
+      for (size_t i = 0; i < l.values.size(); ++i) {
+        FQL_ASSIGN_OR_RETURN(Value v, Eval(*l.values[i], env));
+        if (v.contains_query()) cyclic_frames_.push_back(env);
+        env->slots[static_cast<size_t>(l.slots[i])] = std::move(v);
+      }
+      return Eval(*l.body, env);
+    }
+    case BoundKind::kCall: return EvalCall(n.Cast<BoundCall>(), env);
+  }
+  return Status(ErrorCode::kInternal, "unknown bound node");
+}
+
+void Interp::BreakCycles() {
+  for (const FramePtr& f : cyclic_frames_) f->slots.clear();
+  cyclic_frames_.clear();
+}
+
+Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
+  const frontend::BuiltinInfo& b = *call.builtin;
+  BuiltinFn fn = FindImpl(b.id);
+  if (!fn) {
+    return Locate(Status(ErrorCode::kUnsupported, std::string(b.name) + " is not implemented yet."),
+                  call);
+  }
+  CallContext ctx(*this, call, env);
+  if (!b.has(frontend::kLazy)) {
+    ctx.args.reserve(call.args.size());
+    for (const auto& a : call.args) {
+      FQL_ASSIGN_OR_RETURN(Value v, Eval(*a, env));
+      ctx.args.push_back(std::move(v));
+    }
+    if (b.has(frontend::kVarargs) && ctx.args.size() == 1) {
+      if (ctx.args[0].is_array()) {
+        Array elems = ctx.args[0].array();
+        ctx.args = std::move(elems);
+        ctx.args_from_array = true;
+      } else if (b.has(frontend::kNoScalar)) {
+        return ctx.TypeError(0, "Array");
+      }
+    }
+  }
+  Result<Value> r = fn(ctx);
+  if (!r.ok()) return Locate(std::move(r).status_move(), call);
+  FQL_RETURN_IF_ERROR(Locate(CheckValue(*r), call));
+  return r;
+}
+
+Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const BoundNode& site) {
+  const Closure* c = nullptr;
+  if (fn.kind() == ValueKind::kQuery) c = dynamic_cast<const Closure*>(fn.query().get());
+  if (!c) {
+    return Locate(Status(ErrorCode::kInvalidArgument,
+                         std::string("Lambda expected, ") + TypeName(fn) + " provided."),
+                  site);
+  }
+  const BoundLambda& l = c->lambda();
+  auto frame = std::make_shared<Frame>();
+  frame->parent = c->env();
+  frame->slots.resize(static_cast<size_t>(l.frame_size));
+  size_t n = l.params.size();
+  if (l.single) {
+    frame->slots[0] = args.size() == 1 ? args[0] : Value::MakeArray(Array(args.begin(), args.end()));
+  } else if (args.size() == n && n != 1) {
+    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[i];
+  } else if (args.size() == 1 && args[0].is_array() && args[0].array().size() == n) {
+    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[0].array()[i];
+  } else {
+    size_t got = args.size() == 1 && args[0].is_array() ? args[0].array().size() : args.size();
+    return Locate(Status(ErrorCode::kInvalidArgument,
+                         "Lambda expects an array with " + std::to_string(n) +
+                             " elements. Array contains " + std::to_string(got) + "."),
+                  l);
+  }
+  return Eval(*l.body, frame);
+}
+
+}  // namespace internal
+
+Result<Value> Run(const std::shared_ptr<const frontend::BoundQuery>& query,
+                  const std::vector<Value>& params, const RunOptions& options) {
+  internal::Interp interp(query, options);
+  auto frame = std::make_shared<internal::Frame>();
+  frame->slots.resize(static_cast<size_t>(query->frame_size));
+  for (size_t i = 0; i < params.size() && i < frame->slots.size(); ++i) frame->slots[i] = params[i];
+  Result<Value> result = interp.Eval(*query->root, frame);
+  interp.BreakCycles();
+  return result;
+}
+
+}  // namespace fqldb::executor

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "compiler/frontend/bound_tree.h"
+
+namespace fqldb::executor {
+
+// Limits that keep one query from exhausting a node.
+inline constexpr int kMaxEvalDepth = 2000;           // nested evaluations, lambdas included
+inline constexpr uint32_t kMaxValueDepth = 1000;     // nesting of arrays and objects in a value
+inline constexpr size_t kMaxStringBytes = 16u << 20; // a string a builtin may build
+inline constexpr size_t kMaxArrayElems = 16u << 20;  // an array a builtin may build
+
+struct RunOptions {
+  // The transaction time: Now() and Time("now") return it.
+  Timestamp now;
+  // The query fails with kTimeout after this long.
+  std::chrono::milliseconds timeout{60000};
+};
+
+// Evaluates a bound query with the tree-walking interpreter. `params` fill
+// the query's declared parameters in order. Returns the query's value, or
+// the first error with Fauna's code, position path and line:col. Never
+// throws; limits (depth, size, time) become errors. Thread-safe: concurrent
+// calls share nothing mutable.
+Result<Value> Run(const std::shared_ptr<const frontend::BoundQuery>& query,
+                  const std::vector<Value>& params, const RunOptions& options);
+
+}  // namespace fqldb::executor
