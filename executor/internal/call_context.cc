@@ -49,7 +49,8 @@ Result<const Array*> CallContext::ArrayArg(size_t i) const {
 Result<Value> CallContext::Eval(size_t i) { return interp_.Eval(*call_.args[i], env_); }
 
 Result<Value> CallContext::Apply(size_t i, std::span<const Value> fn_args) {
-  const frontend::BoundNode& site = i < call_.args.size() ? *call_.args[i] : call_;
+  const frontend::BoundNode& site =
+      i < call_.args.size() ? *call_.args[i] : static_cast<const frontend::BoundNode&>(call_);
   return interp_.Apply(args[i], fn_args, site);
 }
 
@@ -63,6 +64,8 @@ const BuiltinTable& Table() {
     RegisterControlBuiltins(t);
     RegisterMathBuiltins(t);
     RegisterStringBuiltins(t);
+    RegisterRegexBuiltins(t);
+    RegisterFormatBuiltins(t);
     RegisterCollectionBuiltins(t);
     RegisterObjectBuiltins(t);
     RegisterTypeBuiltins(t);

@@ -72,6 +72,8 @@ struct BuiltinTable {
 void RegisterControlBuiltins(BuiltinTable& t);
 void RegisterMathBuiltins(BuiltinTable& t);
 void RegisterStringBuiltins(BuiltinTable& t);
+void RegisterRegexBuiltins(BuiltinTable& t);
+void RegisterFormatBuiltins(BuiltinTable& t);
 void RegisterCollectionBuiltins(BuiltinTable& t);
 void RegisterObjectBuiltins(BuiltinTable& t);
 void RegisterTypeBuiltins(BuiltinTable& t);

@@ -1,0 +1,182 @@
+// The fqldb binary: `fqldb shell` and `fqldb run FILE...`.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apps/cli.h"
+#include "compiler/jit/jit_engine.h"
+
+namespace fqldb::apps {
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+const char kUsage[] =
+    "usage: fqldb <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  shell               interactive FQL shell on an embedded database\n"
+    "  run FILE...         run FQL scripts ('-' reads stdin); each top-level\n"
+    "                      expression is its own query, one result per line\n"
+    "\n"
+    "options:\n"
+    "  --data DIR          data directory (default ./fqldb-data)\n"
+    "  --format fql|json   print FQL literals (default) or Fauna wire JSON\n"
+    "  --stop-on-error     run: stop at the first failing query\n"
+    "  --timeout MS        per-query time limit in milliseconds (default 60000)\n"
+    "  --help              show this help\n"
+    "  --version           show the version\n"
+    "\n"
+    "exit status: 0 all queries succeeded, 1 a query failed, 2 usage error\n";
+
+void PrintVersion() {
+  std::cout << "fqldb " << FQLDB_VERSION << " (FQL v4; " << jit::LlvmVersion() << ")\n";
+}
+
+int Usage(const std::string& problem) {
+  std::cerr << "fqldb: " << problem << "\n\n" << kUsage;
+  return kExitUsage;
+}
+
+// Parses options after the command; returns an exit status on error, or -1.
+int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions* out) {
+  for (int i = start; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= argc) return false;
+      *v = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--data") {
+      if (!value(&out->data_dir)) return Usage("--data needs a directory");
+    } else if (a == "--format") {
+      if (!value(&v)) return Usage("--format needs fql or json");
+      if (v == "fql") {
+        out->format = executor::OutputFormat::kFql;
+      } else if (v == "json") {
+        out->format = executor::OutputFormat::kJson;
+      } else {
+        return Usage("--format must be fql or json, not '" + v + "'");
+      }
+    } else if (a == "--stop-on-error") {
+      out->stop_on_error = true;
+    } else if (a == "--timeout") {
+      char* end = nullptr;
+      if (!value(&v)) return Usage("--timeout needs milliseconds");
+      out->timeout_ms = std::strtol(v.c_str(), &end, 10);
+      if (*end != '\0' || out->timeout_ms <= 0) return Usage("--timeout must be a positive integer");
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--version") {
+      PrintVersion();
+      return 0;
+    } else if (allow_files && (a == "-" || a.rfind("--", 0) != 0)) {
+      out->files.push_back(a);
+    } else {
+      return Usage("unknown option '" + a + "'");
+    }
+  }
+  return -1;
+}
+
+// Creates the data directory (and parents) if missing.
+bool EnsureDataDir(const std::string& dir) {
+  std::string path;
+  std::stringstream ss(dir);
+  std::string part;
+  if (!dir.empty() && dir[0] == '/') path = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    path += part + "/";
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      std::cerr << "fqldb: cannot create data directory " << dir << ": " << std::strerror(errno) << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ReadInput(const std::string& file, std::string* text) {
+  if (file == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    *text = ss.str();
+    return true;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return !in.bad();
+}
+
+int RunFiles(const CliOptions& options) {
+  if (options.files.empty()) return Usage("run needs at least one FILE (or '-' for stdin)");
+  executor::SessionOptions so;
+  so.timeout = std::chrono::milliseconds(options.timeout_ms);
+  executor::Session session(so);
+  bool any_failed = false;
+  for (const std::string& file : options.files) {
+    std::string text;
+    if (!ReadInput(file, &text)) {
+      Status st(ErrorCode::kIo, "cannot read " + file + ": " + std::strerror(errno));
+      std::cout << executor::FormatError(st, options.format, "") << std::endl;
+      any_failed = true;
+      if (options.stop_on_error) return kExitFailure;
+      continue;
+    }
+    bool stop = false;
+    auto summary = session.RunScript(text, [&](const executor::QueryOutcome& q) {
+      if (q.result.ok()) {
+        std::cout << executor::FormatValue(*q.result, options.format) << "\n";
+      } else {
+        std::cout << executor::FormatError(q.result.status(), options.format, text) << "\n";
+        stop = options.stop_on_error;
+      }
+      std::cout.flush();
+      return !stop;
+    });
+    if (!summary.syntax_errors.empty()) {
+      std::cout << executor::FormatErrors(summary.syntax_errors, options.format, text) << std::endl;
+      any_failed = true;
+      if (options.stop_on_error) return kExitFailure;
+    }
+    any_failed = any_failed || summary.failed > 0;
+    if (stop) return kExitFailure;
+  }
+  return any_failed ? kExitFailure : 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  if (argc < 2) return Usage("missing command");
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    PrintVersion();
+    return 0;
+  }
+  CliOptions options;
+  if (cmd != "shell" && cmd != "run") return Usage("unknown command '" + cmd + "'");
+  int rc = ParseOptions(argc, argv, 2, cmd == "run", &options);
+  if (rc >= 0) return rc;
+  if (!EnsureDataDir(options.data_dir)) return kExitFailure;
+  return cmd == "shell" ? RunShell(options) : RunFiles(options);
+}
+
+}  // namespace fqldb::apps
+
+int main(int argc, char** argv) { return fqldb::apps::Main(argc, argv); }

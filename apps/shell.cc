@@ -1,0 +1,208 @@
+// `fqldb shell`: an interactive FQL prompt with libedit line editing,
+// persistent history, multi-line input and tab completion of function names.
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "apps/cli.h"
+#include "compiler/frontend/builtin_catalog.h"
+
+namespace fqldb::apps {
+
+namespace {
+
+const char kHelp[] =
+    "Type an FQL expression and press Enter; input continues until brackets,\n"
+    "strings and comments are closed. Several expressions on one input run as\n"
+    "separate queries. Tab completes function names.\n"
+    "\n"
+    "  :help            this help\n"
+    "  :format fql|json switch the output format\n"
+    "  :quit            leave (Ctrl-D works too)\n"
+    "\n"
+    "Example: Map([1, 2, 3], x => Multiply(x, 10))\n";
+
+}  // namespace
+
+bool InputComplete(const std::string& text) {
+  int depth = 0;
+  char quote = 0;
+  bool line_comment = false, block_comment = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (line_comment) {
+      line_comment = c != '\n';
+    } else if (block_comment) {
+      if (c == '*' && next == '/') {
+        block_comment = false;
+        ++i;
+      }
+    } else if (quote) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote || c == '\n') {
+        quote = 0;  // an unterminated string ends at the line; the parser reports it
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '/' && next == '/') {
+      line_comment = true;
+    } else if (c == '/' && next == '*') {
+      block_comment = true;
+      ++i;
+    } else if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return depth <= 0 && !block_comment;
+}
+
+namespace {
+
+// libedit completion: candidate function names for the word being typed.
+char* CompletionGenerator(const char* text, int state) {
+  static size_t index;
+  static size_t len;
+  if (state == 0) {
+    index = 0;
+    len = std::strlen(text);
+  }
+  const auto& all = frontend::AllBuiltins();
+  while (index < all.size()) {
+    const char* name = all[index++].name;
+    if (std::strncmp(name, text, len) == 0) return strdup(name);
+  }
+  return nullptr;
+}
+
+char** Complete(const char* text, int /*start*/, int /*end*/) {
+  rl_attempted_completion_over = 1;
+  return rl_completion_matches(text, CompletionGenerator);
+}
+
+std::string HistoryPath() {
+  const char* home = std::getenv("HOME");
+  return home ? std::string(home) + "/.fqldb_history" : std::string();
+}
+
+class Shell {
+ public:
+  Shell(const CliOptions& options, bool interactive)
+      : options_(options), interactive_(interactive), session_(MakeSessionOptions(options)) {}
+
+  int Run() {
+    if (interactive_) {
+      rl_attempted_completion_function = Complete;
+      history_path_ = HistoryPath();
+      if (!history_path_.empty()) read_history(history_path_.c_str());
+      std::cout << "fqldb shell (FQL v4) on " << options_.data_dir << ". Type :help for help.\n";
+    }
+    std::string buffer;
+    std::string line;
+    while (ReadLine(buffer.empty() ? "fql> " : "...> ", &line)) {
+      if (buffer.empty() && HandleCommand(line)) {
+        if (quit_) break;
+        continue;
+      }
+      buffer += line;
+      buffer += "\n";
+      if (!InputComplete(buffer)) continue;
+      if (buffer.find_first_not_of(" \t\r\n") != std::string::npos) Submit(buffer);
+      buffer.clear();
+    }
+    if (!buffer.empty() && buffer.find_first_not_of(" \t\r\n") != std::string::npos) Submit(buffer);
+    if (interactive_ && !history_path_.empty()) history_truncate_file(history_path_.c_str(), 5000);
+    return any_failed_ && !interactive_ ? 1 : 0;
+  }
+
+ private:
+  static executor::SessionOptions MakeSessionOptions(const CliOptions& o) {
+    executor::SessionOptions so;
+    so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    return so;
+  }
+
+  bool ReadLine(const char* prompt, std::string* line) {
+    if (!interactive_) return static_cast<bool>(std::getline(std::cin, *line));
+    char* raw = readline(prompt);
+    if (!raw) {
+      std::cout << "\n";
+      return false;
+    }
+    *line = raw;
+    std::free(raw);
+    if (line->find_first_not_of(" \t") != std::string::npos) {
+      add_history(line->c_str());
+      // Written per line so that a killed shell keeps its history.
+      if (!history_path_.empty()) write_history(history_path_.c_str());
+    }
+    return true;
+  }
+
+  // Handles ":help", ":quit" and friends; returns false for FQL input.
+  bool HandleCommand(const std::string& line) {
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] != ':') return false;
+    std::string cmd = line.substr(b);
+    while (!cmd.empty() && (cmd.back() == ' ' || cmd.back() == '\r')) cmd.pop_back();
+    if (cmd == ":quit" || cmd == ":q" || cmd == ":exit") {
+      quit_ = true;
+    } else if (cmd == ":help" || cmd == ":h") {
+      std::cout << kHelp;
+    } else if (cmd == ":format fql") {
+      options_.format = executor::OutputFormat::kFql;
+    } else if (cmd == ":format json") {
+      options_.format = executor::OutputFormat::kJson;
+    } else {
+      std::cout << "unknown command " << cmd << " (try :help)\n";
+    }
+    return true;
+  }
+
+  void Submit(const std::string& text) {
+    auto summary = session_.RunScript(text, [&](const executor::QueryOutcome& q) {
+      if (q.result.ok()) {
+        std::cout << executor::FormatValue(*q.result, options_.format) << "\n";
+      } else {
+        std::cout << executor::FormatError(q.result.status(), options_.format, text) << "\n";
+        any_failed_ = true;
+      }
+      if (interactive_) {
+        double ms = std::chrono::duration<double, std::milli>(q.elapsed).count();
+        std::printf("\x1b[2m(%.3f ms)\x1b[0m\n", ms);
+        std::fflush(stdout);
+      }
+      std::cout.flush();
+      return true;
+    });
+    if (!summary.syntax_errors.empty()) {
+      std::cout << executor::FormatErrors(summary.syntax_errors, options_.format, text) << "\n";
+      any_failed_ = true;
+    }
+    std::cout.flush();
+  }
+
+  CliOptions options_;
+  bool interactive_;
+  executor::Session session_;
+  std::string history_path_;
+  bool quit_ = false;
+  bool any_failed_ = false;
+};
+
+}  // namespace
+
+int RunShell(const CliOptions& options) {
+  Shell shell(options, ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO));
+  return shell.Run();
+}
+
+}  // namespace fqldb::apps

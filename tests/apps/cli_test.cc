@@ -1,0 +1,160 @@
+// Drives the real fqldb binary the way a user would.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  std::string out;
+  int status = -1;  // exit status, or -1 if killed by a signal
+};
+
+// Runs fqldb with `args`, feeding `input` on stdin; stderr is merged into out.
+Outcome Fqldb(const std::string& args, const std::string& input = "") {
+  fs::path dir = fs::path(::testing::TempDir());
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path in = dir / (std::string("stdin-") + info->name() + ".txt");
+  std::ofstream(in, std::ios::binary) << input;
+  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " " + args + " < '" + in.string() + "' 2>&1";
+  Outcome o;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return o;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  int st = pclose(p);
+  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+std::string DataArg() { return "--data '" + (fs::path(::testing::TempDir()) / "cli-data").string() + "'"; }
+
+fs::path WriteScript(const std::string& name, const std::string& text) {
+  fs::path p = fs::path(::testing::TempDir()) / name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+size_t CountLines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(CliTest, VersionAndHelpExitZero) {
+  Outcome v = Fqldb("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_NE(v.out.find("fqldb "), std::string::npos);
+  EXPECT_NE(v.out.find("LLVM 14"), std::string::npos);
+  Outcome h = Fqldb("run --help");
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.out.find("usage: fqldb"), std::string::npos);
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Fqldb("").status, 2);
+  EXPECT_EQ(Fqldb("frobnicate").status, 2);
+  EXPECT_EQ(Fqldb("run " + DataArg()).status, 2);
+  EXPECT_EQ(Fqldb("run --format xml -").status, 2);
+  Outcome o = Fqldb("shell --bogus");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.out.find("unknown option '--bogus'"), std::string::npos);
+}
+
+TEST(CliTest, RunPrintsOneResultPerQueryAndContinuesAfterFailure) {
+  fs::path f = WriteScript("continue.fql", "Add(1, 2)\nDivide(1, 0); Concat(['a', 'b'])\n");
+  Outcome o = Fqldb("run " + DataArg() + " '" + f.string() + "'");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.out.rfind("3\n", 0), 0u) << o.out;
+  EXPECT_NE(o.out.find("error: invalid argument: Illegal division by zero. at 2:1"), std::string::npos);
+  EXPECT_NE(o.out.find("'ab'"), std::string::npos) << "the script must go on after a failure";
+}
+
+TEST(CliTest, StopOnErrorStopsAtFirstFailure) {
+  fs::path f = WriteScript("stop.fql", "Add(1, 2)\nDivide(1, 0)\nConcat(['a', 'b'])\n");
+  Outcome o = Fqldb("run --stop-on-error " + DataArg() + " '" + f.string() + "'");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.out.find("'ab'"), std::string::npos) << o.out;
+}
+
+TEST(CliTest, JsonFormatPrintsExactlyOneLinePerQuery) {
+  std::string script = "Add(1, 2)\n[1, 2.0]\nAdd(1, 'x')\n{ '@ref': 1 }\nTime('1970-01-01T00:00:00Z')\n";
+  Outcome o = Fqldb("run --format json " + DataArg() + " -", script);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(CountLines(o.out), 5u) << o.out;
+  EXPECT_NE(o.out.find("[1,2.0]\n"), std::string::npos);
+  EXPECT_NE(o.out.find("{\"errors\":[{\"code\":\"invalid argument\",\"description\":\"Number expected, "
+                       "String provided.\",\"position\":[\"add\",1],\"line\":3,\"column\":8}]}"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("{\"@obj\":{\"@ref\":1}}"), std::string::npos);
+  EXPECT_NE(o.out.find("{\"@ts\":\"1970-01-01T00:00:00Z\"}"), std::string::npos);
+}
+
+TEST(CliTest, SyntaxErrorsAreAllReportedAndNothingRuns) {
+  Outcome o = Fqldb("run " + DataArg() + " -", "Add(1, 2)\nAdd(1,,2)\n[1, 2\n");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.out.find("3\n"), std::string::npos) << "no query may run when the script does not parse";
+  EXPECT_NE(o.out.find("at 2:7"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("end of input"), std::string::npos) << o.out;
+}
+
+TEST(CliTest, MissingFileIsAnIoError) {
+  Outcome o = Fqldb("run " + DataArg() + " /nonexistent/fqldb/script.fql");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("io error: cannot read /nonexistent/fqldb/script.fql"), std::string::npos);
+}
+
+TEST(CliTest, HostileInputGetsErrorsNotCrashes) {
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  Outcome o = Fqldb("run " + DataArg() + " -", deep);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("stack overflow"), std::string::npos);
+
+  Outcome bad = Fqldb("run " + DataArg() + " -", "Concat(['a', '\xff\xfe'])");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("invalid UTF-8 byte 0xFF"), std::string::npos) << bad.out;
+
+  std::string huge = "Length('" + std::string(8 << 20, 'x') + "')";
+  Outcome big = Fqldb("run " + DataArg() + " -", huge);
+  EXPECT_EQ(big.status, 0);
+  EXPECT_EQ(big.out, std::to_string(8 << 20) + "\n");
+
+  Outcome lam = Fqldb("run " + DataArg() + " -",
+                      "Let({f: Lambda('g', Map([Var('g')], Var('g')))}, Map([Var('f')], Var('f')))");
+  EXPECT_EQ(lam.status, 1);
+  EXPECT_NE(lam.out.find("stack overflow"), std::string::npos) << lam.out;
+}
+
+TEST(CliTest, ExponentialWorkHitsTheTimeLimit) {
+  // Each level doubles the work; 2^40 evaluations cannot finish.
+  std::string nest = "1";
+  for (int i = 0; i < 40; ++i) nest = "Reduce((a, x) => Add(a, x), 0, Map([1, 2], y => " + nest + "))";
+  Outcome o = Fqldb("run --timeout 300 " + DataArg() + " -", nest);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("time out"), std::string::npos) << o.out.substr(0, 300);
+}
+
+TEST(CliTest, ShellReadsPipedInput) {
+  Outcome o = Fqldb("shell " + DataArg(), "Add(1,\n 2)\n:help\nConcat(['x', 'y'])\n:quit\nAdd(40000, 2)\n");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("3\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(":quit"), std::string::npos) << "help text lists :quit";
+  EXPECT_NE(o.out.find("'xy'"), std::string::npos);
+  EXPECT_EQ(o.out.find("40002"), std::string::npos) << ":quit must stop reading";
+}
+
+TEST(CliTest, ShellPipedFailureExitsOne) {
+  Outcome o = Fqldb("shell " + DataArg(), "Divide(1, 0)\n");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("Illegal division by zero"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,70 @@
+// Runs every tests/queries/<area>.fql through the real `fqldb run` and
+// compares its stdout with <area>.expected. A first line `// format: json`
+// selects JSON output. Set FQL_UPDATE_GOLDEN=1 to rewrite the expected files
+// (then review the diff: the expected files are the specification).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> GoldenFiles() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(FQL_QUERIES_DIR)) {
+    if (e.path().extension() == ".fql") out.push_back(e.path().stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Runs a command and returns its stdout.
+std::string RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+
+class GoldenQueryTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenQueryTest, MatchesExpectedOutput) {
+  fs::path fql = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".fql");
+  fs::path expected = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".expected");
+  std::string text = ReadFile(fql);
+  std::string format = text.rfind("// format: json", 0) == 0 ? "json" : "fql";
+  fs::path data = fs::path(::testing::TempDir()) / ("golden-" + GetParam());
+  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " run --format " + format +
+                    " --data '" + data.string() + "' '" + fql.string() + "' 2>&1";
+  std::string actual = RunCommand(cmd);
+  if (std::getenv("FQL_UPDATE_GOLDEN")) {
+    std::ofstream(expected, std::ios::binary) << actual;
+    GTEST_SKIP() << "rewrote " << expected;
+  }
+  ASSERT_TRUE(fs::exists(expected)) << "missing " << expected;
+  EXPECT_EQ(ReadFile(expected), actual) << "golden output differs for " << fql;
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, GoldenQueryTest, ::testing::ValuesIn(GoldenFiles()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
