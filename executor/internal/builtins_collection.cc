@@ -101,11 +101,9 @@ Result<Value> IsNonEmpty(CallContext& ctx) {
 Result<Value> Quantifier(CallContext& ctx, bool all) {
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   bool result = all;
-  for (const Value& v : *in) {
-    if (!v.is_bool()) {
-      return ctx.ArgError(0, ErrorCode::kInvalidArgument,
-                          std::string("Boolean expected, ") + TypeName(v) + " provided.");
-    }
+  for (size_t j = 0; j < in->size(); ++j) {
+    const Value& v = (*in)[j];
+    if (!v.is_bool()) return ctx.ElementTypeError(0, j, "Boolean", v);
     result = all ? (result && v.as_bool()) : (result || v.as_bool());
   }
   return AggregateResult(ctx, 0, Value::Bool(result));
@@ -120,11 +118,8 @@ Result<Value> Count(CallContext& ctx) {
 }
 
 Status NumberElements(const CallContext& ctx, const Array& in) {
-  for (const Value& v : in) {
-    if (!v.is_number()) {
-      return ctx.ArgError(0, ErrorCode::kInvalidArgument,
-                          std::string("Number expected, ") + TypeName(v) + " provided.");
-    }
+  for (size_t j = 0; j < in.size(); ++j) {
+    if (!in[j].is_number()) return ctx.ElementTypeError(0, j, "Number", in[j]);
   }
   return Status::Ok();
 }

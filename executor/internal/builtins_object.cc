@@ -115,12 +115,10 @@ Result<Value> Merge(CallContext& ctx) {
   if (ctx.arg(1).is_object()) {
     withs.push_back(&ctx.arg(1));
   } else if (ctx.arg(1).is_array()) {
-    for (const Value& w : ctx.arg(1).array()) {
-      if (!w.is_object()) {
-        return ctx.ArgError(1, ErrorCode::kInvalidArgument,
-                            std::string("Object expected, ") + TypeName(w) + " provided.");
-      }
-      withs.push_back(&w);
+    const Array& all = ctx.arg(1).array();
+    for (size_t j = 0; j < all.size(); ++j) {
+      if (!all[j].is_object()) return ctx.ElementTypeError(1, j, "Object", all[j]);
+      withs.push_back(&all[j]);
     }
   } else {
     return ctx.TypeError(1, "Object");
@@ -155,10 +153,11 @@ Result<Value> Merge(CallContext& ctx) {
 Result<Value> ToObject(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(const Array* pairs, CollectionArg(ctx, 0));
   Fields out;
-  for (const Value& p : *pairs) {
+  for (size_t j = 0; j < pairs->size(); ++j) {
+    const Value& p = (*pairs)[j];
     if (!p.is_array() || p.array().size() != 2 || !p.array()[0].is_string()) {
-      return ctx.ArgError(0, ErrorCode::kInvalidArgument,
-                          "Field/value pair expected: an array of [String, value] pairs.");
+      return ctx.ElementError(0, j, ErrorCode::kInvalidArgument,
+                              "Field/value pair expected: an array of [String, value] pairs.");
     }
     out.emplace_back(p.array()[0].str(), p.array()[1]);
   }

@@ -106,8 +106,9 @@ Result<Value> Concat(CallContext& ctx) {
   if (strs.is_string()) return strs;
   if (!strs.is_array()) return ctx.TypeError(0, "Array");
   size_t total = 0;
-  for (const Value& e : strs.array()) {
-    if (!e.is_string()) return ElementNotString(ctx, 0, e);
+  for (size_t j = 0; j < strs.array().size(); ++j) {
+    const Value& e = strs.array()[j];
+    if (!e.is_string()) return ctx.ElementTypeError(0, j, "String", e);
     total += e.str().size() + sep.size();
     if (total > kMaxStringBytes + sep.size()) return TooLong(ctx);
   }
@@ -189,9 +190,9 @@ Result<Value> NGram(CallContext& ctx) {
       input.is_string() ? std::span<const Value>(&input, 1) : std::span<const Value>(input.array());
   Array out;
   size_t bytes = 0;
-  for (const Value& e : strs) {
-    if (!e.is_string()) return ElementNotString(ctx, 0, e);
-    FQL_RETURN_IF_ERROR(AppendGrams(ctx, e.str(), min, max, &out, &bytes));
+  for (size_t j = 0; j < strs.size(); ++j) {
+    if (!strs[j].is_string()) return ctx.ElementTypeError(0, j, "String", strs[j]);
+    FQL_RETURN_IF_ERROR(AppendGrams(ctx, strs[j].str(), min, max, &out, &bytes));
   }
   return MakeArrayChecked(ctx, std::move(out));
 }

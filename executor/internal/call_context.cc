@@ -11,6 +11,19 @@ Status CallContext::ArgError(size_t i, ErrorCode code, std::string message) cons
   return Locate(std::move(st), call_);
 }
 
+Status CallContext::ElementError(size_t i, size_t j, ErrorCode code, std::string message) const {
+  if (!args_from_array && i < call_.args.size() && call_.args[i]->kind == frontend::BoundKind::kArray) {
+    const auto& lit = call_.args[i]->Cast<frontend::BoundArray>();
+    if (j < lit.elems.size()) return Locate(Status(code, std::move(message)), *lit.elems[j]);
+  }
+  return ArgError(i, code, std::move(message));
+}
+
+Status CallContext::ElementTypeError(size_t i, size_t j, const char* expected, const Value& elem) const {
+  return ElementError(i, j, ErrorCode::kInvalidArgument,
+                      std::string(expected) + " expected, " + TypeName(elem) + " provided.");
+}
+
 Status CallContext::CallError(ErrorCode code, std::string message) const {
   return Locate(Status(code, std::move(message)), call_);
 }

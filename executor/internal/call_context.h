@@ -39,6 +39,11 @@ class CallContext {
   // Errors that point at argument `i` (or at the call when i is out of range).
   Status ArgError(size_t i, ErrorCode code, std::string message) const;
   Status CallError(ErrorCode code, std::string message) const;
+  // An error about element `j` of array argument `i`: it points at the
+  // element itself when the argument is an array literal.
+  Status ElementError(size_t i, size_t j, ErrorCode code, std::string message) const;
+  // "<expected> expected, <Type> provided." about element `j` of argument `i`.
+  Status ElementTypeError(size_t i, size_t j, const char* expected, const Value& elem) const;
   // "<expected> expected, <Type> provided." at argument i.
   Status TypeError(size_t i, const char* expected) const;
 

@@ -38,10 +38,6 @@ inline Status TooManyElements(const CallContext& ctx) {
       "Result would have more than " + std::to_string(kMaxArrayElems) + " elements.");
 }
 
-inline Status ElementNotString(const CallContext& ctx, size_t arg, const Value& elem) {
-  return BadArg(ctx, arg, std::string("String expected, ") + TypeName(elem) + " provided.");
-}
-
 // Returns the byte offset just past the code point that starts at `pos`.
 inline size_t NextCodePoint(std::string_view s, size_t pos) {
   ++pos;
