@@ -1,6 +1,7 @@
 // `fqldb shell`: an interactive FQL prompt with libedit line editing,
 // persistent history, multi-line input and tab completion of function names.
 #include <editline/readline.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +17,19 @@ namespace fqldb::apps {
 
 namespace {
 
+// Set by SIGINT: Ctrl-C discards the input being typed instead of quitting.
+volatile sig_atomic_t g_interrupted = 0;
+
+void OnInterrupt(int /*sig*/) { g_interrupted = 1; }
+
+void InstallInterruptHandler() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the pending read returns and the line is dropped
+  sigaction(SIGINT, &sa, nullptr);
+}
+
 const char kHelp[] =
     "Type an FQL expression and press Enter; input continues until brackets,\n"
     "strings and comments are closed. Several expressions on one input run as\n"
@@ -23,7 +37,7 @@ const char kHelp[] =
     "\n"
     "  :help            this help\n"
     "  :format fql|json switch the output format\n"
-    "  :quit            leave (Ctrl-D works too)\n"
+    "  :quit            leave (Ctrl-D works too; Ctrl-C discards the input being typed)\n"
     "\n"
     "Example: Map([1, 2, 3], x => Multiply(x, 10))\n";
 
@@ -100,6 +114,7 @@ class Shell {
 
   int Run() {
     if (interactive_) {
+      InstallInterruptHandler();
       rl_attempted_completion_function = Complete;
       history_path_ = HistoryPath();
       if (!history_path_.empty()) read_history(history_path_.c_str());
@@ -107,7 +122,15 @@ class Shell {
     }
     std::string buffer;
     std::string line;
-    while (ReadLine(buffer.empty() ? "fql> " : "...> ", &line)) {
+    while (true) {
+      g_interrupted = 0;
+      bool got = ReadLine(buffer.empty() ? "fql> " : "...> ", &line);
+      if (g_interrupted) {
+        std::cout << "^C (input discarded)\n";
+        buffer.clear();
+        continue;
+      }
+      if (!got) break;
       if (buffer.empty() && HandleCommand(line)) {
         if (quit_) break;
         continue;

@@ -166,11 +166,10 @@ bool Base64Decode(std::string_view text, std::string* raw) {
   return true;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
+void AppendQuoted(std::string_view s, char quote, std::string* out) {
+  out->push_back(quote);
   for (unsigned char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
       case '\\': *out += "\\\\"; break;
       case '\n': *out += "\\n"; break;
       case '\r': *out += "\\r"; break;
@@ -178,7 +177,10 @@ void AppendJsonString(std::string_view s, std::string* out) {
       case '\b': *out += "\\b"; break;
       case '\f': *out += "\\f"; break;
       default:
-        if (c < 0x20) {
+        if (c == static_cast<unsigned char>(quote)) {
+          out->push_back('\\');
+          out->push_back(quote);
+        } else if (c < 0x20 || c == 0x7f) {
           static const char kHex[] = "0123456789abcdef";
           *out += "\\u00";
           out->push_back(kHex[c >> 4]);
@@ -188,7 +190,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
         }
     }
   }
-  out->push_back('"');
+  out->push_back(quote);
 }
 
 }  // namespace fqldb

@@ -27,7 +27,11 @@ std::string Base64Encode(std::string_view raw);
 // Accepts standard and URL-safe alphabets, with or without padding.
 bool Base64Decode(std::string_view text, std::string* raw);
 
+// Appends `s` between `quote` characters, escaping the quote, backslash and
+// control characters (\n, \t, ..., \u0001). With '"' this is a JSON string.
+void AppendQuoted(std::string_view s, char quote, std::string* out);
+
 // Appends `s` as a JSON string literal (with quotes) to `out`.
-void AppendJsonString(std::string_view s, std::string* out);
+inline void AppendJsonString(std::string_view s, std::string* out) { AppendQuoted(s, '"', out); }
 
 }  // namespace fqldb

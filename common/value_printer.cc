@@ -40,32 +40,6 @@ bool IsBareKey(const std::string& key) {
 
 namespace {
 
-void AppendQuoted(const std::string& s, char quote, std::string* out) {
-  out->push_back(quote);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      default:
-        if (c == static_cast<unsigned char>(quote)) {
-          out->push_back('\\');
-          out->push_back(quote);
-        } else if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back(quote);
-}
-
 const char* NativeFunctionName(const std::string& id) {
   if (id == "collections") return "Collections";
   if (id == "indexes") return "Indexes";

@@ -1,7 +1,7 @@
-// libFuzzer target: any bytes through parse, bind and run. Build with
-//   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DFQL_FUZZ=ON && cmake --build build-fuzz -j2
-//   build-fuzz/bin/fql_query_fuzzer -max_total_time=60 tests/queries
-// A crash, a sanitizer report or a hang (libFuzzer's -timeout) is a bug.
+// The fuzz target: any bytes through parse, bind and run. A crash, a
+// sanitizer report or a hang is a bug. Built with AFL++ (afl-g++, since
+// Debian's ANTLR 4.9 runtime headers do not compile with clang); see
+// scripts/fuzz.sh. The entry point has libFuzzer's signature.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
