@@ -78,13 +78,15 @@ Status Interp::CheckBudget(const BoundNode& n) {
                              " levels (a lambda applied to itself?)."),
                   n);
   }
-  if ((++steps_ & 0xFFF) == 0 && std::chrono::steady_clock::now() > deadline_) {
-    return Locate(Status(ErrorCode::kTimeout,
-                         "Query ran longer than its " + std::to_string(options_.timeout.count()) +
-                             " ms limit."),
-                  n);
-  }
+  if ((++steps_ & 0xFFF) == 0) return CheckDeadline(n);
   return Status::Ok();
+}
+
+Status Interp::CheckDeadline(const BoundNode& n) const {
+  if (std::chrono::steady_clock::now() <= deadline_) return Status::Ok();
+  return Locate(Status(ErrorCode::kTimeout, "Query ran longer than its " +
+                                                std::to_string(options_.timeout.count()) + " ms limit."),
+                n);
 }
 
 Result<Value> Interp::Eval(const BoundNode& n, const FramePtr& env) {

@@ -168,7 +168,8 @@ Result<bool> Regex::Find(const CallContext& ctx, std::string_view subject, size_
 // the search resumes one code point later. `fn` returns false to stop.
 template <typename Fn>
 Status ForEachMatch(const CallContext& ctx, Regex& re, std::string_view s, size_t from, Fn fn) {
-  while (from <= s.size()) {
+  for (size_t n = 1; from <= s.size(); ++n) {
+    if ((n & 63) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
     FQL_ASSIGN_OR_RETURN(bool found, re.Find(ctx, s, from));
     if (!found) return Status::Ok();
     size_t start = re.start();

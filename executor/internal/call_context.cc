@@ -69,6 +69,8 @@ Result<Value> CallContext::Apply(size_t i, std::span<const Value> fn_args) {
 
 Timestamp CallContext::now() const { return interp_.now(); }
 
+Status CallContext::CheckDeadline() const { return interp_.CheckDeadline(call_); }
+
 namespace {
 
 const BuiltinTable& Table() {

@@ -58,6 +58,9 @@ class CallContext {
   // Applies a lambda value to `fn_args`; `i` is the argument that held it.
   Result<Value> Apply(size_t i, std::span<const Value> fn_args);
   Timestamp now() const;
+  // Fails with kTimeout once the query is past its deadline; builtins that
+  // loop over large inputs call it now and then.
+  Status CheckDeadline() const;
   const frontend::BoundCall& call() const { return call_; }
 
  private:

@@ -70,6 +70,15 @@ TEST(InterpreterTest, RunawayQueriesTimeOut) {
   EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
 }
 
+TEST(InterpreterTest, LongRegexLoopsHonourTheDeadline) {
+  // Every match backtracks a few thousand steps (under PCRE2's limit), over
+  // two million positions: only the deadline inside the match loop stops it.
+  auto r = Eval("ReplaceStrRegex(Repeat('a', 2000000), '(?:a|aa){1,18}c|a', 'b')", {}, {},
+                std::chrono::milliseconds(300));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
+}
+
 TEST(InterpreterTest, NonFiniteResultsAreErrors) {
   auto r = Eval("Sqrt(-1)");
   ASSERT_FALSE(r.ok());
