@@ -52,6 +52,9 @@ class QueryBody {
   virtual std::string ToWireJson() const = 0;
   // The number of parameters, or -1 when the lambda takes one array to destructure.
   virtual int arity() const = 0;
+  // Identifies the implementing class cheaply (one address per class), so
+  // the owner can downcast without RTTI on hot paths.
+  virtual const void* type_tag() const = 0;
 };
 
 // A lazily evaluated set (Match, Documents, ...). The storage engine gives sets

@@ -20,6 +20,8 @@ namespace internal {
 
 namespace {
 
+constexpr size_t kFreeListLimit = 64;
+
 // A lambda value: the bound lambda, the frame it closed over, and the query
 // that owns the bound tree (kept alive while the value lives).
 class Closure : public QueryBody {
@@ -33,6 +35,11 @@ class Closure : public QueryBody {
     return w;
   }
   int arity() const override { return lambda_->single ? 1 : static_cast<int>(lambda_->params.size()); }
+  static const void* Tag() {
+    static const char kTag = 0;
+    return &kTag;
+  }
+  const void* type_tag() const override { return Tag(); }
   const BoundLambda& lambda() const { return *lambda_; }
   const FramePtr& env() const { return env_; }
 
@@ -59,7 +66,7 @@ Status CheckValue(const Value& v) {
 }  // namespace
 
 Status Locate(Status st, const BoundNode& node) {
-  if (!st.has_source_pos()) {
+  if (!st.ok() && !st.has_source_pos()) {
     st.AtSource(node.pos);
     st.WithPosition(frontend::PositionOf(node));
   }
@@ -157,6 +164,10 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
                   call);
   }
   CallContext ctx(*this, call, env);
+  if (!free_args_.empty()) {
+    ctx.args = std::move(free_args_.back());
+    free_args_.pop_back();
+  }
   if (!b.has(frontend::kLazy)) {
     ctx.args.reserve(call.args.size());
     for (const auto& a : call.args) {
@@ -174,6 +185,10 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
     }
   }
   Result<Value> r = fn(ctx);
+  if (free_args_.size() < kFreeListLimit) {
+    ctx.args.clear();
+    free_args_.push_back(std::move(ctx.args));
+  }
   if (!r.ok()) return Locate(std::move(r).status_move(), call);
   FQL_RETURN_IF_ERROR(Locate(CheckValue(*r), call));
   return r;
@@ -181,14 +196,16 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
 
 Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const BoundNode& site) {
   const Closure* c = nullptr;
-  if (fn.kind() == ValueKind::kQuery) c = dynamic_cast<const Closure*>(fn.query().get());
+  if (fn.kind() == ValueKind::kQuery && fn.query()->type_tag() == Closure::Tag()) {
+    c = static_cast<const Closure*>(fn.query().get());
+  }
   if (!c) {
     return Locate(Status(ErrorCode::kInvalidArgument,
                          std::string("Lambda expected, ") + TypeName(fn) + " provided."),
                   site);
   }
   const BoundLambda& l = c->lambda();
-  auto frame = std::make_shared<Frame>();
+  FramePtr frame = TakeFrame();
   frame->parent = c->env();
   frame->slots.resize(static_cast<size_t>(l.frame_size));
   size_t n = l.params.size();
@@ -205,7 +222,24 @@ Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const 
                              " elements. Array contains " + std::to_string(got) + "."),
                   l);
   }
-  return Eval(*l.body, frame);
+  Result<Value> r = Eval(*l.body, frame);
+  RecycleFrame(std::move(frame));
+  return r;
+}
+
+FramePtr Interp::TakeFrame() {
+  if (free_frames_.empty()) return std::make_shared<Frame>();
+  FramePtr f = std::move(free_frames_.back());
+  free_frames_.pop_back();
+  return f;
+}
+
+void Interp::RecycleFrame(FramePtr frame) {
+  // A frame still referenced (by a closure or a cycle list) must live on.
+  if (frame.use_count() != 1 || free_frames_.size() >= kFreeListLimit) return;
+  frame->parent.reset();
+  frame->slots.clear();
+  free_frames_.push_back(std::move(frame));
 }
 
 }  // namespace internal

@@ -1,6 +1,7 @@
-// Drives LLVMFuzzerTestOneInput: under AFL++'s compilers in persistent mode
-// (shared-memory test cases), otherwise from the files named on the command
-// line, or stdin, so that a crashing input can be replayed in any build.
+// Feeds LLVMFuzzerTestOneInput from the files named on the command line, or
+// from stdin. AFL++ runs it through its fork server with `@@` (classic
+// afl-g++ instrumentation has no persistent mode); the same binary replays
+// a crashing input in any build.
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -18,19 +19,6 @@ void RunText(const std::string& text) {
 
 }  // namespace
 
-#ifdef __AFL_FUZZ_TESTCASE_LEN
-__AFL_FUZZ_INIT();
-
-int main() {
-  __AFL_INIT();
-  unsigned char* buf = __AFL_FUZZ_TESTCASE_BUF;
-  while (__AFL_LOOP(10000)) {
-    int len = __AFL_FUZZ_TESTCASE_LEN;
-    LLVMFuzzerTestOneInput(buf, static_cast<size_t>(len));
-  }
-  return 0;
-}
-#else
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::ostringstream ss;
@@ -46,4 +34,3 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
-#endif

@@ -32,6 +32,12 @@ class Interp {
   std::shared_ptr<const frontend::BoundQuery> query_;
   RunOptions options_;
   std::chrono::steady_clock::time_point deadline_;
+  // Free lists that spare the allocator on every lambda application and
+  // builtin call: frames nothing captured, and argument vectors.
+  FramePtr TakeFrame();
+  void RecycleFrame(FramePtr frame);
+  std::vector<FramePtr> free_frames_;
+  std::vector<std::vector<Value>> free_args_;
   // Frames into which a Let stored a lambda: cleared after the run to break
   // frame -> closure -> frame reference cycles.
   std::vector<FramePtr> cyclic_frames_;
