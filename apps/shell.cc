@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,10 +18,12 @@ namespace fqldb::apps {
 
 namespace {
 
-// Set by SIGINT: Ctrl-C discards the input being typed instead of quitting.
-volatile sig_atomic_t g_interrupted = 0;
+// Set by SIGINT: Ctrl-C discards the input being typed, or cancels the
+// running query, instead of quitting.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
-void OnInterrupt(int /*sig*/) { g_interrupted = 1; }
+void OnInterrupt(int /*sig*/) { g_interrupted.store(true); }
 
 void InstallInterruptHandler() {
   struct sigaction sa {};
@@ -37,7 +40,9 @@ const char kHelp[] =
     "\n"
     "  :help            this help\n"
     "  :format fql|json switch the output format\n"
-    "  :quit            leave (Ctrl-D works too; Ctrl-C discards the input being typed)\n"
+    "  :quit            leave (Ctrl-D works too)\n"
+    "\n"
+    "Ctrl-C discards the input being typed, or cancels the running query.\n"
     "\n"
     "Example: Map([1, 2, 3], x => Multiply(x, 10))\n";
 
@@ -123,9 +128,9 @@ class Shell {
     std::string buffer;
     std::string line;
     while (true) {
-      g_interrupted = 0;
+      g_interrupted.store(false);
       bool got = ReadLine(buffer.empty() ? "fql> " : "...> ", &line);
-      if (g_interrupted) {
+      if (g_interrupted.load()) {
         std::cout << "^C (input discarded)\n";
         buffer.clear();
         continue;
@@ -150,6 +155,7 @@ class Shell {
   static executor::SessionOptions MakeSessionOptions(const CliOptions& o) {
     executor::SessionOptions so;
     so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    so.cancel = &g_interrupted;
     return so;
   }
 
@@ -191,6 +197,7 @@ class Shell {
   }
 
   void Submit(const std::string& text) {
+    g_interrupted.store(false);
     auto summary = session_.RunScript(text, [&](const executor::QueryOutcome& q) {
       if (q.result.ok()) {
         std::cout << executor::FormatValue(*q.result, options_.format) << "\n";

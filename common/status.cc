@@ -18,6 +18,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInvalidSyntax: return "invalid syntax";
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kTimeout: return "time out";
+    case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kInternal: return "internal server error";
     case ErrorCode::kIo: return "io error";
   }

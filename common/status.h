@@ -22,6 +22,7 @@ enum class ErrorCode {
   kInvalidSyntax,        // "invalid syntax": text that does not parse
   kUnsupported,          // "unsupported": a real FQL function this build cannot run yet
   kTimeout,              // "time out": the query ran past its deadline
+  kCancelled,            // "cancelled": the user interrupted the query
   kInternal,             // "internal server error"
   kIo,                   // "io error": files the CLI could not read
 };

@@ -90,6 +90,9 @@ Status Interp::CheckBudget(const BoundNode& n) {
 }
 
 Status Interp::CheckDeadline(const BoundNode& n) const {
+  if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
+    return Locate(Status(ErrorCode::kCancelled, "Query cancelled."), n);
+  }
   if (std::chrono::steady_clock::now() <= deadline_) return Status::Ok();
   return Locate(Status(ErrorCode::kTimeout, "Query ran longer than its " +
                                                 std::to_string(options_.timeout.count()) + " ms limit."),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -21,6 +22,9 @@ struct RunOptions {
   Timestamp now;
   // The query fails with kTimeout after this long.
   std::chrono::milliseconds timeout{60000};
+  // When set and it becomes true, the query fails with kCancelled (checked
+  // as often as the deadline). Not owned; may be set from a signal handler.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Evaluates a bound query with the tree-walking interpreter. `params` fill

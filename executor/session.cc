@@ -30,6 +30,7 @@ ScriptSummary Session::RunScript(std::string_view text,
       RunOptions run;
       run.now = NowTimestamp();
       run.timeout = options_.timeout;
+      run.cancel = options_.cancel;
       outcome.result = Run(*bound, {}, run);
     }
     outcome.elapsed = std::chrono::steady_clock::now() - start;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -28,6 +29,7 @@ struct ScriptSummary {
 
 struct SessionOptions {
   std::chrono::milliseconds timeout{60000};  // per query
+  const std::atomic<bool>* cancel = nullptr;  // see RunOptions::cancel
 };
 
 // Runs FQL scripts: parses the whole text, then binds and evaluates each

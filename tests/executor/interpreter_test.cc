@@ -70,6 +70,21 @@ TEST(InterpreterTest, RunawayQueriesTimeOut) {
   EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
 }
 
+TEST(InterpreterTest, CancelFlagStopsARunningQuery) {
+  std::string nest = "1";
+  for (int i = 0; i < 40; ++i) nest = "Count(Map([1, 2], y => " + nest + "))";
+  auto parsed = frontend::ParseScript(nest);
+  auto bound = frontend::Bind(*parsed.script->queries.at(0));
+  ASSERT_TRUE(bound.ok());
+  std::atomic<bool> cancel{true};
+  RunOptions run;
+  run.now = NowTimestamp();
+  run.cancel = &cancel;
+  auto r = executor::Run(*bound, {}, run);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCancelled);
+}
+
 TEST(InterpreterTest, LongRegexLoopsHonourTheDeadline) {
   // Every match backtracks a few thousand steps (under PCRE2's limit), over
   // two million positions: only the deadline inside the match loop stops it.
