@@ -104,7 +104,13 @@ bool EnsureDataDir(const std::string& dir) {
   return true;
 }
 
+// Reads a script; on failure returns false with errno describing why.
 bool ReadInput(const std::string& file, std::string* text) {
+  struct stat st {};
+  if (file != "-" && ::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    errno = EISDIR;
+    return false;
+  }
   if (file == "-") {
     std::ostringstream ss;
     ss << std::cin.rdbuf();

@@ -109,6 +109,9 @@ TEST(CliTest, MissingFileIsAnIoError) {
   Outcome o = Fqldb("run " + DataArg() + " /nonexistent/fqldb/script.fql");
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.out.find("io error: cannot read /nonexistent/fqldb/script.fql"), std::string::npos);
+  Outcome dir = Fqldb("run " + DataArg() + " '" + ::testing::TempDir() + "'");
+  EXPECT_EQ(dir.status, 1);
+  EXPECT_NE(dir.out.find("Is a directory"), std::string::npos) << dir.out;
 }
 
 TEST(CliTest, HostileInputGetsErrorsNotCrashes) {
