@@ -70,8 +70,11 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
     } else if (a == "--timeout") {
       char* end = nullptr;
       if (!value(&v)) return Usage("--timeout needs milliseconds");
+      errno = 0;
       out->timeout_ms = std::strtol(v.c_str(), &end, 10);
-      if (*end != '\0' || out->timeout_ms <= 0) return Usage("--timeout must be a positive integer");
+      if (*end != '\0' || errno == ERANGE || out->timeout_ms <= 0 || out->timeout_ms > 86400000) {
+        return Usage("--timeout must be a number of milliseconds from 1 to 86400000 (a day)");
+      }
     } else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "common/status.h"
 
@@ -17,6 +18,7 @@ struct Value::Node {
   SetDescriptor set;
   std::shared_ptr<const QueryBody> query;
   uint32_t depth = 0;
+  uint64_t size = 1;
   bool has_query = false;
 };
 
@@ -26,6 +28,16 @@ uint32_t MaxDepth(const Array& elems) {
   uint32_t d = 0;
   for (const Value& v : elems) d = std::max(d, v.depth());
   return d;
+}
+
+constexpr uint64_t kSizeCap = uint64_t{1} << 62;
+
+uint64_t AddSize(uint64_t a, uint64_t b) { return std::min(kSizeCap, a + b); }
+
+uint64_t TotalSize(const Array& elems) {
+  uint64_t n = 1;
+  for (const Value& v : elems) n = AddSize(n, v.tree_size());
+  return n;
 }
 
 bool AnyQuery(const Array& elems) {
@@ -78,6 +90,7 @@ Value Value::MakeArray(Array elems) {
   v.kind_ = ValueKind::kArray;
   auto n = std::make_shared<Node>();
   n->depth = MaxDepth(elems) + 1;
+  n->size = TotalSize(elems);
   n->has_query = AnyQuery(elems);
   n->elems = std::move(elems);
   v.node_ = std::move(n);
@@ -90,13 +103,24 @@ Value Value::MakeObject(Fields fields) {
   auto n = std::make_shared<Node>();
   uint32_t d = 0;
   n->fields.reserve(fields.size());
+  // Large objects find duplicate keys through an index, keeping this linear.
+  std::unordered_map<std::string, size_t> index;
+  bool indexed = fields.size() > 16;
   for (Field& f : fields) {
     d = std::max(d, f.second.depth());
+    n->size = AddSize(n->size, f.second.tree_size());
     n->has_query = n->has_query || f.second.contains_query();
-    auto it = std::find_if(n->fields.begin(), n->fields.end(),
-                           [&](const Field& g) { return g.first == f.first; });
-    if (it != n->fields.end()) {
-      it->second = std::move(f.second);
+    size_t at = n->fields.size();
+    if (indexed) {
+      auto [it, inserted] = index.emplace(f.first, at);
+      if (!inserted) at = it->second;
+    } else {
+      for (size_t i = 0; i < n->fields.size(); ++i) {
+        if (n->fields[i].first == f.first) at = i;
+      }
+    }
+    if (at < n->fields.size()) {
+      n->fields[at].second = std::move(f.second);
     } else {
       n->fields.push_back(std::move(f));
     }
@@ -111,6 +135,12 @@ Value Value::Ref(std::string id, std::optional<Value> collection, std::optional<
   v.kind_ = ValueKind::kRef;
   auto n = std::make_shared<Node>();
   n->text = std::move(id);
+  for (const std::optional<Value>* part : {&collection, &database}) {
+    if (!*part) continue;
+    n->depth = std::max(n->depth, (*part)->depth());
+    n->size = AddSize(n->size, (*part)->tree_size());
+  }
+  n->depth += 1;
   n->a = std::move(collection);
   n->b = std::move(database);
   v.node_ = std::move(n);
@@ -159,8 +189,11 @@ Value Value::Page(Array data, std::optional<Value> before, std::optional<Value> 
   v.kind_ = ValueKind::kPage;
   auto n = std::make_shared<Node>();
   n->depth = MaxDepth(data) + 2;
+  n->size = TotalSize(data);
   if (before) n->depth = std::max(n->depth, before->depth() + 1);
   if (after) n->depth = std::max(n->depth, after->depth() + 1);
+  if (before) n->size = AddSize(n->size, before->tree_size());
+  if (after) n->size = AddSize(n->size, after->tree_size());
   n->has_query = AnyQuery(data);
   n->elems = std::move(data);
   n->a = std::move(before);
@@ -226,7 +259,12 @@ const Value* Value::page_after() const {
   return node_->b ? &*node_->b : nullptr;
 }
 
-uint32_t Value::depth() const { return node_ ? node_->depth : 0; }
+uint32_t Value::depth() const {
+  if (kind_ == ValueKind::kQuery) return node_->query->depth();
+  return node_ ? node_->depth : 0;
+}
+
+uint64_t Value::tree_size() const { return node_ ? node_->size : 1; }
 
 bool Value::contains_query() const {
   return kind_ == ValueKind::kQuery || (node_ && node_->has_query);
@@ -280,7 +318,9 @@ int Cmp3(const T& a, const T& b) {
   return a < b ? -1 : (b < a ? 1 : 0);
 }
 
-int CompareNumbers(const Value& a, const Value& b) {
+int CompareImpl(const Value& a, const Value& b, bool by_value);
+
+int CompareNumbers(const Value& a, const Value& b, bool by_value) {
   if (a.is_long() && b.is_long()) return Cmp3(a.as_long(), b.as_long());
   if (a.is_double() && b.is_double()) {
     double x = a.as_double(), y = b.as_double();
@@ -305,21 +345,21 @@ int CompareNumbers(const Value& a, const Value& b) {
     int64_t di = static_cast<int64_t>(fl);
     c = Cmp3(l.as_long(), di);
     if (c == 0 && fl != dv) c = -1;
-    if (c == 0) c = -1;  // equal value: the long sorts first
+    if (c == 0 && !by_value) c = -1;  // equal value: the long sorts first
   }
   return sign * c;
 }
 
-int CompareArrays(const Array& a, const Array& b) {
+int CompareArrays(const Array& a, const Array& b, bool by_value) {
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
-    int c = Compare(a[i], b[i]);
+    int c = CompareImpl(a[i], b[i], by_value);
     if (c != 0) return c;
   }
   return Cmp3(a.size(), b.size());
 }
 
-int CompareFields(const Fields& a, const Fields& b) {
+int CompareFields(const Fields& a, const Fields& b, bool by_value) {
   // Objects compare by their sorted (key, value) pairs, so field order never matters.
   auto sorted = [](const Fields& f) {
     std::vector<const Field*> v;
@@ -332,15 +372,15 @@ int CompareFields(const Fields& a, const Fields& b) {
   for (size_t i = 0; i < n; ++i) {
     int c = Cmp3(sa[i]->first, sb[i]->first);
     if (c != 0) return c;
-    c = Compare(sa[i]->second, sb[i]->second);
+    c = CompareImpl(sa[i]->second, sb[i]->second, by_value);
     if (c != 0) return c;
   }
   return Cmp3(sa.size(), sb.size());
 }
 
-int CompareOptional(const Value* a, const Value* b) {
+int CompareOptional(const Value* a, const Value* b, bool by_value = false) {
   if (!a || !b) return Cmp3(a != nullptr, b != nullptr);
-  return Compare(*a, *b);
+  return CompareImpl(*a, *b, by_value);
 }
 
 int CompareRefs(const Value& a, const Value& b) {
@@ -352,14 +392,13 @@ int CompareRefs(const Value& a, const Value& b) {
   return CompareOptional(a.ref_database(), b.ref_database());
 }
 
-}  // namespace
-
-int Compare(const Value& a, const Value& b) {
+int CompareImpl(const Value& a, const Value& b, bool by_value) {
   int ra = Rank(a), rb = Rank(b);
   if (ra != rb) return Cmp3(ra, rb);
+  if (a.SameNode(b)) return 0;
   switch (a.kind()) {
     case ValueKind::kLong:
-    case ValueKind::kDouble: return CompareNumbers(a, b);
+    case ValueKind::kDouble: return CompareNumbers(a, b, by_value);
     case ValueKind::kBytes:
     case ValueKind::kString: return Cmp3(a.str(), b.str());  // UTF-8 bytes order = code point order
     case ValueKind::kRef: return CompareRefs(a, b);
@@ -370,21 +409,27 @@ int Compare(const Value& a, const Value& b) {
     case ValueKind::kDate: return Cmp3(a.as_date(), b.as_date());
     case ValueKind::kSet: return Cmp3(a.set().wire_json, b.set().wire_json);
     case ValueKind::kQuery: return Cmp3(a.query()->ToWireJson(), b.query()->ToWireJson());
-    case ValueKind::kArray: return CompareArrays(a.array(), b.array());
+    case ValueKind::kArray: return CompareArrays(a.array(), b.array(), by_value);
     case ValueKind::kObject:
     case ValueKind::kPage: {
       if (a.kind() != b.kind()) return Cmp3(a.kind(), b.kind());
-      if (a.is_object()) return CompareFields(a.fields(), b.fields());
-      int c = CompareArrays(a.array(), b.array());
+      if (a.is_object()) return CompareFields(a.fields(), b.fields(), by_value);
+      int c = CompareArrays(a.array(), b.array(), by_value);
       if (c != 0) return c;
-      c = CompareOptional(a.page_before(), b.page_before());
-      return c != 0 ? c : CompareOptional(a.page_after(), b.page_after());
+      c = CompareOptional(a.page_before(), b.page_before(), by_value);
+      return c != 0 ? c : CompareOptional(a.page_after(), b.page_after(), by_value);
     }
     case ValueKind::kBool:
     case ValueKind::kNull: return 0;
   }
   return 0;
 }
+
+}  // namespace
+
+int Compare(const Value& a, const Value& b) { return CompareImpl(a, b, false); }
+
+int CompareByValue(const Value& a, const Value& b) { return CompareImpl(a, b, true); }
 
 bool Equals(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;

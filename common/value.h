@@ -55,6 +55,8 @@ class QueryBody {
   // Identifies the implementing class cheaply (one address per class), so
   // the owner can downcast without RTTI on hot paths.
   virtual const void* type_tag() const = 0;
+  // How deeply the values this lambda keeps alive nest (see Value::depth).
+  virtual uint32_t depth() const = 0;
 };
 
 // A lazily evaluated set (Match, Documents, ...). The storage engine gives sets
@@ -130,8 +132,15 @@ class Value {
   const Value* page_before() const;
   const Value* page_after() const;
 
-  // How deeply arrays, objects and pages nest: 0 for scalars.
+  // How deeply the value nests: 0 for scalars; containers, refs and
+  // lambdas (through what they captured) add a level. Bounding it bounds
+  // the recursion of printing, comparing and destroying the value.
   uint32_t depth() const;
+  // The number of parts when shared parts are counted every time they
+  // appear (what printing or comparing visits), saturating; 1 for scalars.
+  uint64_t tree_size() const;
+  // True when both values share the same heap node (so they are equal).
+  bool SameNode(const Value& other) const { return node_ && node_ == other.node_; }
   // True when the value is or holds a lambda (the interpreter uses this to
   // break closure/frame reference cycles).
   bool contains_query() const;
@@ -162,5 +171,9 @@ int Compare(const Value& a, const Value& b);
 
 // Structural equality; a long never equals a double (Equals(1, 1.0) is false).
 bool Equals(const Value& a, const Value& b);
+
+// Compare() as LT/LTE/GT/GTE see it: a long and a double of the same value
+// compare equal (Compare breaks that tie so that sorting stays total).
+int CompareByValue(const Value& a, const Value& b);
 
 }  // namespace fqldb

@@ -21,6 +21,7 @@ namespace internal {
 namespace {
 
 constexpr size_t kFreeListLimit = 64;
+constexpr uint64_t kWorkPerCheck = 1 << 14;
 
 // A lambda value: the bound lambda, the frame it closed over, and the query
 // that owns the bound tree (kept alive while the value lives).
@@ -40,6 +41,12 @@ class Closure : public QueryBody {
     return &kTag;
   }
   const void* type_tag() const override { return Tag(); }
+  // What the closure keeps alive: its captured frames, up the static chain.
+  uint32_t depth() const override {
+    uint32_t d = 0;
+    for (const Frame* f = env_.get(); f; f = f->parent.get()) d = std::max(d, f->depth);
+    return d + 1;
+  }
   const BoundLambda& lambda() const { return *lambda_; }
   const FramePtr& env() const { return env_; }
 
@@ -58,7 +65,12 @@ Status CheckValue(const Value& v) {
   if (v.depth() > kMaxValueDepth) {
     return Status(ErrorCode::kStackOverflow, "Value nests more than " +
                                                  std::to_string(kMaxValueDepth) +
-                                                 " levels of arrays and objects.");
+                                                 " levels (arrays, objects, refs and lambdas).");
+  }
+  if (v.tree_size() > kMaxValueParts) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Value has more than " + std::to_string(kMaxValueParts) +
+                      " parts (counting a shared part each time it appears).");
   }
   return Status::Ok();
 }
@@ -76,7 +88,7 @@ Status Locate(Status st, const BoundNode& node) {
 Interp::Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptions& options)
     : query_(std::move(query)),
       options_(options),
-      deadline_(std::chrono::steady_clock::now() + options.timeout) {}
+      deadline_(std::chrono::steady_clock::now() + std::min(options.timeout, kMaxTimeout)) {}
 
 Status Interp::CheckBudget(const BoundNode& n) {
   if (depth_ > kMaxEvalDepth) {
@@ -111,7 +123,10 @@ Result<Value> Interp::Eval(const BoundNode& n, const FramePtr& env) {
     case BoundKind::kVar: {
       const auto& v = n.Cast<BoundVar>();
       const Frame* f = env.get();
-      for (int i = 0; i < v.hops; ++i) f = f->parent.get();
+      for (int i = 0; i < v.hops && f; ++i) f = f->parent.get();
+      if (!f || static_cast<size_t>(v.slot) >= f->slots.size()) {
+        return Locate(Status(ErrorCode::kInternal, "Variable '" + v.name + "' is no longer available."), n);
+      }
       return f->slots[static_cast<size_t>(v.slot)];
     }
     case BoundKind::kArray: {
@@ -145,7 +160,7 @@ Result<Value> Interp::Eval(const BoundNode& n, const FramePtr& env) {
       for (size_t i = 0; i < l.values.size(); ++i) {
         FQL_ASSIGN_OR_RETURN(Value v, Eval(*l.values[i], env));
         if (v.contains_query()) cyclic_frames_.push_back(env);
-        env->slots[static_cast<size_t>(l.slots[i])] = std::move(v);
+        env->Set(static_cast<size_t>(l.slots[i]), std::move(v));
       }
       return Eval(*l.body, env);
     }
@@ -176,6 +191,16 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
     for (const auto& a : call.args) {
       FQL_ASSIGN_OR_RETURN(Value v, Eval(*a, env));
       ctx.args.push_back(std::move(v));
+    }
+    // Charge the work a builtin may do by the size of its input, so that
+    // the deadline (and cancellation) is checked around heavy calls too.
+    for (const Value& a : ctx.args) {
+      if (a.is_array() || a.is_page()) work_ += a.array().size();
+      if (a.is_string()) work_ += a.str().size() / 16;
+    }
+    if (work_ >= kWorkPerCheck) {
+      work_ = 0;
+      FQL_RETURN_IF_ERROR(CheckDeadline(call));
     }
     if (b.has(frontend::kVarargs) && ctx.args.size() == 1) {
       if (ctx.args[0].is_array()) {
@@ -213,20 +238,28 @@ Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const 
   frame->slots.resize(static_cast<size_t>(l.frame_size));
   size_t n = l.params.size();
   if (l.single) {
-    frame->slots[0] = args.size() == 1 ? args[0] : Value::MakeArray(Array(args.begin(), args.end()));
+    if (args.size() == 1) {
+      frame->Set(0, args[0]);
+    } else {
+      Value packed = Value::MakeArray(Array(args.begin(), args.end()));
+      FQL_RETURN_IF_ERROR(Locate(CheckValue(packed), site));
+      frame->Set(0, std::move(packed));
+    }
   } else if (args.size() == n && n != 1) {
-    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[i];
+    for (size_t i = 0; i < n; ++i) frame->Set(i, args[i]);
   } else if (args.size() == 1 && args[0].is_array() && args[0].array().size() == n) {
-    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[0].array()[i];
+    for (size_t i = 0; i < n; ++i) frame->Set(i, args[0].array()[i]);
   } else {
-    size_t got = args.size() == 1 && args[0].is_array() ? args[0].array().size() : args.size();
+    std::string got = args.size() != 1     ? "Got " + std::to_string(args.size()) + " arguments."
+                      : args[0].is_array() ? "Array contains " + std::to_string(args[0].array().size()) + "."
+                                           : std::string(TypeName(args[0])) + " provided.";
     return Locate(Status(ErrorCode::kInvalidArgument,
-                         "Lambda expects an array with " + std::to_string(n) +
-                             " elements. Array contains " + std::to_string(got) + "."),
+                         "Lambda expects an array with " + std::to_string(n) + " elements. " + got),
                   l);
   }
   Result<Value> r = Eval(*l.body, frame);
   RecycleFrame(std::move(frame));
+  if (r.ok()) FQL_RETURN_IF_ERROR(Locate(CheckValue(*r), *l.body));
   return r;
 }
 
@@ -242,6 +275,7 @@ void Interp::RecycleFrame(FramePtr frame) {
   if (frame.use_count() != 1 || free_frames_.size() >= kFreeListLimit) return;
   frame->parent.reset();
   frame->slots.clear();
+  frame->depth = 0;
   free_frames_.push_back(std::move(frame));
 }
 
@@ -252,7 +286,7 @@ Result<Value> Run(const std::shared_ptr<const frontend::BoundQuery>& query,
   internal::Interp interp(query, options);
   auto frame = std::make_shared<internal::Frame>();
   frame->slots.resize(static_cast<size_t>(query->frame_size));
-  for (size_t i = 0; i < params.size() && i < frame->slots.size(); ++i) frame->slots[i] = params[i];
+  for (size_t i = 0; i < params.size() && i < frame->slots.size(); ++i) frame->Set(i, params[i]);
   Result<Value> result = interp.Eval(*query->root, frame);
   interp.BreakCycles();
   return result;

@@ -16,6 +16,9 @@ inline constexpr int kMaxEvalDepth = 2000;           // nested evaluations, lamb
 inline constexpr uint32_t kMaxValueDepth = 1000;     // nesting of arrays and objects in a value
 inline constexpr size_t kMaxStringBytes = 16u << 20; // a string a builtin may build
 inline constexpr size_t kMaxArrayElems = 16u << 20;  // an array a builtin may build
+inline constexpr uint64_t kMaxValueParts = 16u << 20; // parts of a value, shared parts counted
+                                                      // each time (what printing visits)
+inline constexpr std::chrono::milliseconds kMaxTimeout{24LL * 3600 * 1000};  // timeouts clamp here
 
 struct RunOptions {
   // The transaction time: Now() and Time("now") return it.

@@ -2,9 +2,24 @@
 // Fauna's function names, object and array literals, arrow lambdas.
 grammar FQL;
 
+@parser::members {
+  // Bounds how deeply expressions nest while they are parsed, so that
+  // hostile input cannot exhaust the stack of this recursive-descent parser.
+  // Counting happens on rule entry, so error recovery cannot slip past it.
+  int nesting_ = 0;
+  int max_nesting_ = 500;
+  antlr4::Token* too_deep_at_ = nullptr;
+}
+
 script : SEMI* (expr SEMI*)* EOF ;
 
 expr
+@init {
+  if (++nesting_ > max_nesting_) {
+    too_deep_at_ = getCurrentToken();
+    throw antlr4::ParseCancellationException("nesting limit");
+  }
+}
   : lambdaParams ARROW expr                          # Arrow
   | name LPAREN exprList? RPAREN                     # Call
   | LBRACK exprList? RBRACK                          # ArrayLit
@@ -18,6 +33,7 @@ expr
   | IDENT                                            # Ident
   | LPAREN expr RPAREN                               # Paren
   ;
+finally { --nesting_; }
 
 exprList : expr (COMMA expr)* COMMA? ;
 

@@ -31,63 +31,23 @@ Status ErrorAt(ErrorCode code, std::string message, SourcePos pos) {
   return st;
 }
 
-// Reports stray characters, unterminated strings and comments, and nesting
-// deeper than kMaxNesting, before the recursive-descent parser sees the tokens.
+// Reports stray characters and unterminated strings and comments before
+// the parser sees the tokens.
 void ScanTokens(const std::vector<antlr4::Token*>& tokens, std::vector<Status>* errors) {
-  std::vector<int> arrows;  // arrows opened at each bracket level
-  int depth = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
     antlr4::Token* t = tokens[i];
     SourcePos pos = internal::PosOf(t);
-    switch (t->getType()) {
-      case FQLLexer::UNTERMINATED_STRING:
-        errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated string literal", pos));
-        break;
-      case FQLLexer::UNEXPECTED_CHAR: {
-        bool comment = t->getText() == "/" && i + 1 < tokens.size() && tokens[i + 1]->getText() == "*";
-        if (comment) {
-          errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated /* comment", pos));
-          return;
-        }
-        errors->push_back(
-            ErrorAt(ErrorCode::kInvalidSyntax, "unexpected character '" + t->getText() + "'", pos));
-        break;
+    if (t->getType() == FQLLexer::UNTERMINATED_STRING) {
+      errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated string literal", pos));
+    } else if (t->getType() == FQLLexer::UNEXPECTED_CHAR) {
+      bool comment = t->getText() == "/" && i + 1 < tokens.size() && tokens[i + 1]->getText() == "*";
+      if (comment) {
+        errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unterminated /* comment", pos));
+        return;
       }
-      case FQLLexer::LPAREN:
-      case FQLLexer::LBRACK:
-      case FQLLexer::LBRACE:
-        arrows.push_back(0);
-        ++depth;
-        break;
-      case FQLLexer::RPAREN:
-      case FQLLexer::RBRACK:
-      case FQLLexer::RBRACE:
-        if (!arrows.empty()) {
-          depth -= 1 + arrows.back();
-          arrows.pop_back();
-        }
-        break;
-      case FQLLexer::ARROW:
-        if (arrows.empty()) arrows.push_back(0);
-        ++arrows.back();
-        ++depth;
-        break;
-      case FQLLexer::SEMI:
-        if (arrows.size() == 1 && depth == arrows[0]) {
-          arrows.clear();
-          depth = 0;
-        }
-        break;
-      default:
-        break;
+      errors->push_back(ErrorAt(ErrorCode::kInvalidSyntax, "unexpected character '" + t->getText() + "'", pos));
     }
-    if (depth > kMaxNesting) {
-      errors->push_back(ErrorAt(ErrorCode::kStackOverflow,
-                                "query nests more than " + std::to_string(kMaxNesting) +
-                                    " levels of brackets and lambdas; flatten it or split it",
-                                pos));
-      return;
-    }
+    if (errors->size() >= internal::ErrorCollector::kMaxErrors) return;
   }
 }
 
@@ -122,10 +82,23 @@ ParseResult ParseScript(std::string_view text) {
   if (!result.errors.empty()) return result;
 
   grammar::FQLParser parser(&tokens);
+  parser.max_nesting_ = kMaxNesting;
   parser.removeErrorListeners();
   parser.addErrorListener(&listener);
-  grammar::FQLParser::ScriptContext* tree = parser.script();
-  if (!listener.errors().empty()) {
+  grammar::FQLParser::ScriptContext* tree = nullptr;
+  try {
+    tree = parser.script();
+  } catch (const antlr4::ParseCancellationException&) {
+    // Thrown by the nesting guard in FQL.g4 or by the error cap in ErrorCollector.
+    if (parser.too_deep_at_) {
+      listener.errors().push_back(ErrorAt(
+          ErrorCode::kStackOverflow,
+          "query nests more than " + std::to_string(kMaxNesting) +
+              " levels of expressions (brackets, calls and lambdas); flatten it or split it",
+          internal::PosOf(parser.too_deep_at_)));
+    }
+  }
+  if (!listener.errors().empty() || !tree) {
     result.errors = std::move(listener.errors());
     return result;
   }

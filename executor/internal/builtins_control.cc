@@ -89,7 +89,7 @@ template <typename Pred>
 Result<Value> Ordered(CallContext& ctx, Pred ok) {
   FQL_RETURN_IF_ERROR(NonEmpty(ctx));
   for (size_t i = 1; i < ctx.size(); ++i) {
-    if (!ok(Compare(ctx.arg(i - 1), ctx.arg(i)))) return Value::Bool(false);
+    if (!ok(CompareByValue(ctx.arg(i - 1), ctx.arg(i)))) return Value::Bool(false);
   }
   return Value::Bool(true);
 }

@@ -1,5 +1,6 @@
 // Math: arithmetic folds, rounding, transcendental functions and bit operations.
 // Longs stay longs (overflow is an error); any double operand makes a double.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -68,24 +69,19 @@ Result<double> DoubleStep(const CallContext& ctx, Op op, double a, double b) {
   return 0.0;
 }
 
-// Folds the arguments from the left; switches to doubles at the first double.
+// Folds the arguments from the left: in longs when every operand is a long,
+// otherwise in doubles from the start (any double makes a double).
 Result<Value> Fold(CallContext& ctx, Op op) {
   FQL_RETURN_IF_ERROR(CheckNumbers(ctx));
-  const Value& first = ctx.arg(0);
-  if (first.is_long()) {
-    int64_t acc = first.as_long();
-    size_t i = 1;
-    for (; i < ctx.size() && ctx.arg(i).is_long(); ++i) {
+  bool any_double = std::any_of(ctx.args.begin(), ctx.args.end(), [](const Value& v) { return v.is_double(); });
+  if (!any_double) {
+    int64_t acc = ctx.arg(0).as_long();
+    for (size_t i = 1; i < ctx.size(); ++i) {
       FQL_ASSIGN_OR_RETURN(acc, LongStep(ctx, op, acc, ctx.arg(i).as_long()));
     }
-    if (i == ctx.size()) return Value::Long(acc);
-    double dacc = static_cast<double>(acc);
-    for (; i < ctx.size(); ++i) {
-      FQL_ASSIGN_OR_RETURN(dacc, DoubleStep(ctx, op, dacc, ctx.arg(i).as_number()));
-    }
-    return Value::Double(dacc);
+    return Value::Long(acc);
   }
-  double acc = first.as_double();
+  double acc = ctx.arg(0).as_number();
   for (size_t i = 1; i < ctx.size(); ++i) {
     FQL_ASSIGN_OR_RETURN(acc, DoubleStep(ctx, op, acc, ctx.arg(i).as_number()));
   }
@@ -144,10 +140,10 @@ Result<Value> Sign(CallContext& ctx) {
   return Value::Long(d > 0 ? 1 : (d < 0 ? -1 : 0));
 }
 
+// Ceil and Floor always return doubles (FQL-V4 §10.4).
 template <double (*F)(double)>
 Result<Value> RoundingFn(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(double d, ctx.Number(0));
-  if (ctx.arg(0).is_long()) return ctx.arg(0);
   return Value::Double(F(d));
 }
 
@@ -176,6 +172,8 @@ Result<Value> ToPrecision(CallContext& ctx, bool round) {
   }
   double scale = std::pow(10.0, static_cast<double>(p));
   double x = d * scale;
+  // Past 2^53 a double has no fraction left to round at this precision.
+  if (!std::isfinite(x) || std::fabs(x) >= 9007199254740992.0) return ctx.arg(0);
   x = round ? std::round(x) : std::trunc(x);
   return Value::Double(x / scale);
 }

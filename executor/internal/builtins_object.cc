@@ -1,6 +1,7 @@
 // Objects and paths: Select, SelectAll, Merge, ToObject, ToArray, Contains*.
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 #include "common/value_printer.h"
 #include "executor/internal/call_context.h"
@@ -127,21 +128,25 @@ Result<Value> Merge(CallContext& ctx) {
   Value acc = ctx.arg(0);
   for (const Value* w : withs) {
     Fields out = acc.fields();
-    for (const Field& f : w->fields()) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const Field& g) { return g.first == f.first; });
-      if (it == out.end()) {
-        out.emplace_back(f.first, Value());
-        it = out.end() - 1;
-      }
-      if (!resolver) it->second = f.second;
+    std::unordered_map<std::string, size_t> left_at;  // key -> position in `out`
+    for (size_t i = 0; i < out.size(); ++i) left_at.emplace(out[i].first, i);
+    size_t left_count = out.size();
+    std::unordered_map<std::string, size_t> right_at;
+    for (size_t i = 0; i < w->fields().size(); ++i) {
+      const Field& f = w->fields()[i];
+      right_at.emplace(f.first, i);
+      auto [it, inserted] = left_at.emplace(f.first, out.size());
+      if (inserted) out.emplace_back(f.first, Value());
+      if (!resolver) out[it->second].second = f.second;
     }
     if (resolver) {
       // The resolver runs for every key of the result; a missing side is null.
-      for (Field& f : out) {
-        const Value* left = acc.Find(f.first);
-        const Value* right = w->Find(f.first);
-        Value call_args[3] = {Value::String(f.first), left ? *left : Value(), right ? *right : Value()};
-        FQL_ASSIGN_OR_RETURN(f.second, ctx.Apply(2, {call_args, 3}));
+      for (size_t i = 0; i < out.size(); ++i) {
+        auto r = right_at.find(out[i].first);
+        Value call_args[3] = {Value::String(out[i].first),
+                              i < left_count ? acc.fields()[i].second : Value(),
+                              r != right_at.end() ? w->fields()[r->second].second : Value()};
+        FQL_ASSIGN_OR_RETURN(out[i].second, ctx.Apply(2, {call_args, 3}));
       }
     }
     std::erase_if(out, [](const Field& f) { return f.second.is_null(); });

@@ -205,7 +205,12 @@ Result<Value> LegacyRef(CallContext& ctx) {
 
 Result<Value> Ref(CallContext& ctx) {
   if (ctx.size() == 1) return LegacyRef(ctx);
-  if (ctx.arg(0).kind() != ValueKind::kRef) return ctx.TypeError(0, "Ref");
+  // A document ref lives in a collection (or another schema ref such as an
+  // index or a native collection), never inside another document ref.
+  const Value& coll = ctx.arg(0);
+  bool schema = coll.kind() == ValueKind::kRef &&
+                (!coll.ref_collection() || !coll.ref_collection()->ref_collection());
+  if (!schema) return ctx.TypeError(0, "Collection Ref");
   std::string id;
   if (ctx.arg(1).is_string()) {
     id = ctx.arg(1).str();

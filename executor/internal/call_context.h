@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,13 @@ namespace fqldb::executor::internal {
 struct Frame {
   std::shared_ptr<Frame> parent;
   std::vector<Value> slots;
+  uint32_t depth = 0;  // the deepest value stored in `slots` so far
+
+  // Stores `v` in slot `i`, keeping `depth` up to date.
+  void Set(size_t i, Value v) {
+    depth = std::max(depth, v.depth());
+    slots[i] = std::move(v);
+  }
 };
 using FramePtr = std::shared_ptr<Frame>;
 

@@ -43,6 +43,7 @@ class Interp {
   std::vector<FramePtr> cyclic_frames_;
   int depth_ = 0;
   uint32_t steps_ = 0;
+  uint64_t work_ = 0;  // input size charged by builtin calls since the last deadline check
 };
 
 // Attaches the position path and line:col of `node` to an error that has none.

@@ -62,6 +62,59 @@ TEST(InterpreterTest, DeepValuesAreRejected) {
   EXPECT_EQ(r.status().code(), ErrorCode::kStackOverflow);
 }
 
+// Chains whose links are refs or closures nest as deeply as arrays do; they
+// must hit the depth limit instead of overflowing the stack when printed,
+// compared or destroyed.
+TEST(InterpreterTest, RefAndClosureChainsHitTheDepthLimit) {
+  std::vector<Value> params = {Value::MakeArray(Array(60000, Value::Long(1)))};
+  auto refs = Eval("Reduce((acc, x) => Ref(acc, '1'), Collection('c'), arr)", {"arr"}, params);
+  ASSERT_FALSE(refs.ok());
+  EXPECT_EQ(refs.status().code(), ErrorCode::kInvalidArgument) << refs.status().ToString();
+  auto dbs = Eval("Reduce((acc, x) => Database('d', acc), Database('root'), arr)", {"arr"}, params);
+  ASSERT_FALSE(dbs.ok());
+  EXPECT_EQ(dbs.status().code(), ErrorCode::kStackOverflow) << dbs.status().ToString();
+  auto closures = Eval("IsLambda(Reduce((acc, x) => (y => acc), 0, arr))", {"arr"}, params);
+  ASSERT_FALSE(closures.ok());
+  EXPECT_EQ(closures.status().code(), ErrorCode::kStackOverflow);
+  auto late = Eval("IsLambda(Reduce((acc, x) => Let({f: y => 1, keep: acc}, Var('f')), 0, arr))",
+                   {"arr"}, params);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), ErrorCode::kStackOverflow);
+  auto packed = Eval("Reduce(x => x, 0, arr)", {"arr"}, params);
+  ASSERT_FALSE(packed.ok());
+  EXPECT_EQ(packed.status().code(), ErrorCode::kStackOverflow);
+}
+
+TEST(InterpreterTest, SharedPartsCannotExplode) {
+  Array forty;
+  for (int i = 0; i < 40; ++i) forty.push_back(Value::Long(i));
+  auto r = Eval("Reduce((acc, x) => [acc, acc], 0, arr)", {"arr"}, {Value::MakeArray(forty)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().description().find("parts"), std::string::npos) << r.status().ToString();
+  auto ok = Eval("Equals(Reduce((acc, x) => [acc, acc], 0, [1, 2, 3]), [[[0, 0], [0, 0]], [[0, 0], [0, 0]]])");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->as_bool());
+}
+
+TEST(InterpreterTest, HeavyBuiltinsHonourTheDeadline) {
+  std::vector<Value> params = {Value::MakeArray(Array(1000000, Value::Long(1)))};
+  auto r = Eval("Count(Map(arr, x => Count(Distinct(arr))))", {"arr"}, params,
+                std::chrono::milliseconds(300));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
+}
+
+TEST(InterpreterTest, LargeObjectsBuildInLinearTime) {
+  Array pairs;
+  for (int i = 0; i < 100000; ++i) {
+    pairs.push_back(Value::MakeArray({Value::String("k" + std::to_string(i)), Value::Long(i)}));
+  }
+  auto r = Eval("Count(ToArray(Merge(ToObject(arr), {k5: 'five'})))", {"arr"}, {Value::MakeArray(pairs)},
+                std::chrono::milliseconds(20000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->as_long(), 100000);
+}
+
 TEST(InterpreterTest, RunawayQueriesTimeOut) {
   std::string nest = "1";
   for (int i = 0; i < 40; ++i) nest = "Count(Map([1, 2], y => " + nest + "))";

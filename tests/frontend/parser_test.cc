@@ -114,6 +114,26 @@ TEST(ParserTest, LimitsNestingInsteadOfOverflowingTheStack) {
   EXPECT_EQ(ParseScript(arrows + "1").errors.at(0).code(), ErrorCode::kStackOverflow);
 }
 
+TEST(ParserTest, ErrorRecoveryCannotBypassTheNestingLimit) {
+  // Error recovery once nested each `x =>` inside the previous one.
+  std::string hostile;
+  for (int i = 0; i < 50000; ++i) hostile += "x=>)";
+  auto r = ParseScript(hostile);
+  ASSERT_FALSE(r.ok());
+  EXPECT_LE(r.errors.size(), 60u) << "errors are capped";
+}
+
+TEST(ParserTest, ManyShallowLambdasAreNotDeep) {
+  std::string list = "Count([";
+  for (int i = 0; i < 800; ++i) list += "x => 1, ";
+  EXPECT_TRUE(ParseScript(list + "1])").ok());
+  std::string lines;
+  for (int i = 0; i < 800; ++i) lines += "x => 1\n";
+  auto r = ParseScript(lines);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.script->queries.size(), 800u);
+}
+
 TEST(ParserTest, AcceptsTheDriverNamespacePrefix) {
   EXPECT_EQ(Only(ParseScript("q.Add(1, 2)")).Cast<AstCall>().name, "Add");
   EXPECT_FALSE(ParseScript("z.Add(1, 2)").ok());

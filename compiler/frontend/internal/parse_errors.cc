@@ -33,6 +33,12 @@ void ErrorCollector::syntaxError(antlr4::Recognizer* /*recognizer*/, antlr4::Tok
   Status st(ErrorCode::kInvalidSyntax, text);
   st.AtSource(SourcePos{static_cast<int>(line), static_cast<int>(column) + 1});
   errors_.push_back(std::move(st));
+  if (errors_.size() >= kMaxErrors) {
+    Status stop(ErrorCode::kInvalidSyntax, "too many syntax errors; stopped here");
+    stop.AtSource(SourcePos{static_cast<int>(line), static_cast<int>(column) + 1});
+    errors_.push_back(std::move(stop));
+    throw antlr4::ParseCancellationException("too many errors");
+  }
 }
 
 }  // namespace fqldb::frontend::internal
