@@ -31,9 +31,10 @@ std::string FormatDate(int64_t days);
 // The current wall-clock time.
 Timestamp NowTimestamp();
 
-// Nanoseconds between two instants, saturating is not done: callers check
-// the range with TimestampFromNanos. Returns false on overflow.
+// Converts to nanoseconds since the epoch; 128 bits cannot overflow, so
+// this always succeeds (returns true).
 bool TimestampToNanos(Timestamp ts, Int128* out);
+// Converts back; errors (kInvalidArgument) outside years -999,999..999,999.
 Result<Timestamp> TimestampFromNanos(Int128 nanos);
 
 }  // namespace fqldb

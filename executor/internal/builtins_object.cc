@@ -39,7 +39,7 @@ std::string PathText(const Array& path) {
   return s + "]";
 }
 
-// One step of a path; returns nullptr (and fills nothing) when it is missing.
+// One step of a path; returns nullopt when it is missing.
 // Refs expose id/collection/database; pages index their data by number.
 std::optional<Value> Step(const Value& from, const Value& key) {
   if (key.is_long()) {
