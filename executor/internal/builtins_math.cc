@@ -140,15 +140,6 @@ Result<Value> Sign(CallContext& ctx) {
   return Value::Long(d > 0 ? 1 : (d < 0 ? -1 : 0));
 }
 
-// Ceil and Floor always return doubles (FQL-V4 §10.4).
-template <double (*F)(double)>
-Result<Value> RoundingFn(CallContext& ctx) {
-  FQL_ASSIGN_OR_RETURN(double d, ctx.Number(0));
-  return Value::Double(F(d));
-}
-
-double CeilD(double d) { return std::ceil(d); }
-double FloorD(double d) { return std::floor(d); }
 
 // Round/Trunc to `precision` decimal places (default 2; negative works on tens).
 Result<Value> ToPrecision(CallContext& ctx, bool round) {
@@ -181,12 +172,16 @@ Result<Value> ToPrecision(CallContext& ctx, bool round) {
 Result<Value> Round(CallContext& ctx) { return ToPrecision(ctx, true); }
 Result<Value> Trunc(CallContext& ctx) { return ToPrecision(ctx, false); }
 
+// A function of one number that always returns a double; Ceil and Floor
+// are among them (FQL-V4 §10.4).
 template <double (*F)(double)>
 Result<Value> Unary(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(double d, ctx.Number(0));
   return Value::Double(F(d));
 }
 
+double CeilD(double d) { return std::ceil(d); }
+double FloorD(double d) { return std::floor(d); }
 double SqrtD(double d) { return std::sqrt(d); }
 double ExpD(double d) { return std::exp(d); }
 double LnD(double d) { return std::log(d); }
@@ -237,8 +232,8 @@ void RegisterMathBuiltins(BuiltinTable& t) {
   t.Add(BuiltinId::kBitNot, &BitNot);
   t.Add(BuiltinId::kAbs, &Abs);
   t.Add(BuiltinId::kSign, &Sign);
-  t.Add(BuiltinId::kCeil, &RoundingFn<CeilD>);
-  t.Add(BuiltinId::kFloor, &RoundingFn<FloorD>);
+  t.Add(BuiltinId::kCeil, &Unary<CeilD>);
+  t.Add(BuiltinId::kFloor, &Unary<FloorD>);
   t.Add(BuiltinId::kRound, &Round);
   t.Add(BuiltinId::kTrunc, &Trunc);
   t.Add(BuiltinId::kSqrt, &Unary<SqrtD>);
