@@ -1,0 +1,132 @@
+#include "storage/doc_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/value_printer.h"
+
+namespace fqldb::storage {
+namespace {
+
+Value Coll(const std::string& name) { return Value::Ref(name, Value::NativeRef("collections")); }
+
+Value RandomDoc(std::mt19937_64& rng, int depth) {
+  switch (rng() % (depth > 3 ? 8 : 10)) {
+    case 0: return Value::Long(static_cast<int64_t>(rng()));
+    case 1: return Value::Double(static_cast<double>(static_cast<int64_t>(rng() % 1000)) / 7);
+    case 2: return Value::String(std::string(rng() % 6, static_cast<char>('a' + rng() % 26)));
+    case 3: return Value::Bytes(std::string(rng() % 4, '\0'));
+    case 4: return Value::Ref(std::to_string(rng() % 100), Coll("users"));
+    case 5: return Value::Time({static_cast<int64_t>(rng() % 100000), static_cast<int32_t>(rng() % 1000)});
+    case 6: return Value::Date(static_cast<int64_t>(rng() % 1000));
+    case 7: return rng() % 2 ? Value::Null() : Value::Bool(rng() % 2);
+    case 8: {
+      Array elems;
+      for (size_t i = rng() % 5; i > 0; --i) elems.push_back(RandomDoc(rng, depth + 1));
+      return Value::MakeArray(std::move(elems));
+    }
+    default: {
+      Fields fields;
+      for (size_t i = rng() % 6; i > 0; --i) {
+        fields.emplace_back(std::string(1 + rng() % 3, static_cast<char>('a' + rng() % 5)),
+                            RandomDoc(rng, depth + 1));
+      }
+      return Value::MakeObject(std::move(fields));
+    }
+  }
+}
+
+std::string Enc(const Value& v) {
+  std::string out;
+  Status st = EncodeDocument(v, &out);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return out;
+}
+
+TEST(DocCodecTest, RoundTripsKeepingFieldOrder) {
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 2000; ++i) {
+    Value v = RandomDoc(rng, 0);
+    auto back = DecodeDocument(Enc(v));
+    ASSERT_TRUE(back.ok()) << ToFql(v);
+    EXPECT_EQ(ToFql(*back), ToFql(v)) << "field order and types must survive";
+  }
+}
+
+TEST(DocCodecTest, ReadsOneFieldWithoutDecodingTheRest) {
+  Fields data;
+  for (int i = 0; i < 200; ++i) data.emplace_back("f" + std::to_string(i * 7 % 200), Value::Long(i));
+  Value doc = Value::MakeObject({{"ref", Value::Ref("1", Coll("users"))},
+                                 {"data", Value::MakeObject(data)},
+                                 {"tags", Value::MakeArray({Value::String("x"), Value::String("y")})}});
+  std::string bytes = Enc(doc);
+  auto view = DocView::Of(bytes);
+  ASSERT_TRUE(view.ok());
+  auto d = view->Field("data");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->size(), 200u);
+  for (const Field& f : doc.Find("data")->fields()) {
+    auto field = d->Field(f.first);
+    ASSERT_TRUE(field.has_value()) << f.first;
+    ASSERT_EQ(field->kind(), ValueKind::kLong);
+    EXPECT_EQ(field->as_long(), f.second.as_long());
+  }
+  EXPECT_FALSE(d->Field("missing").has_value());
+  auto tags = view->Field("tags");
+  ASSERT_TRUE(tags && tags->Element(1));
+  EXPECT_EQ(tags->Element(1)->as_string(), "y");
+  EXPECT_FALSE(tags->Element(2).has_value());
+}
+
+TEST(DocCodecTest, RejectsWhatCannotBeStored) {
+  std::string out;
+  EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}"}), &out).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(DocCodecTest, CorruptBytesAreErrorsNotCrashes) {
+  std::mt19937_64 rng(17);
+  for (int i = 0; i < 3000; ++i) {
+    std::string bytes = Enc(RandomDoc(rng, 0));
+    for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0 && !bytes.empty(); --flips) {
+      bytes[rng() % bytes.size()] = static_cast<char>(rng() % 256);
+    }
+    if (rng() % 3 == 0 && !bytes.empty()) bytes.resize(rng() % bytes.size());
+    auto r = DecodeDocument(bytes);
+    if (auto v = DocView::Of(bytes); v.ok()) {
+      (void)v->Field("a");
+      (void)v->Element(0);
+    }
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), ErrorCode::kInternal);
+    }
+  }
+}
+
+// Hand-builds `levels` nested one-element arrays around a null: each level
+// is tag, body length, count 1 and one offset (13 bytes) around the next.
+std::string NestedArrays(int levels) {
+  std::string bytes;
+  for (int i = 0; i < levels; ++i) {
+    uint32_t body = static_cast<uint32_t>(9 + 13 * (levels - 1 - i));
+    bytes.push_back(10);
+    for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((body >> (8 * b)) & 0xFF));
+    bytes.append("\x01\0\0\0\0\0\0\0", 8);
+  }
+  bytes.push_back(0);
+  return bytes;
+}
+
+TEST(DocCodecTest, CorruptDeepNestingIsBounded) {
+  // The framing is right: 500 levels decode.
+  auto shallow = DecodeDocument(NestedArrays(500));
+  ASSERT_TRUE(shallow.ok()) << shallow.status().ToString();
+  EXPECT_EQ(shallow->depth(), 500u);
+  // No encoder writes 100,000 levels; only the decoder's bound stops it.
+  auto r = DecodeDocument(NestedArrays(100000));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInternal);
+}
+
+}  // namespace
+}  // namespace fqldb::storage
