@@ -145,13 +145,9 @@ int RunFiles(const CliOptions& options) {
     }
     bool stop = false;
     auto summary = session.RunScript(text, [&](const executor::QueryOutcome& q) {
-      if (q.result.ok()) {
-        std::cout << executor::FormatValue(*q.result, options.format) << "\n";
-      } else {
-        std::cout << executor::FormatError(q.result.status(), options.format, text) << "\n";
-        stop = options.stop_on_error;
-      }
+      std::cout << executor::FormatResult(q.result, options.format, text) << "\n";
       std::cout.flush();
+      stop = !q.result.ok() && options.stop_on_error;
       return !stop;
     });
     if (!summary.syntax_errors.empty()) {

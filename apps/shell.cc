@@ -199,12 +199,8 @@ class Shell {
   void Submit(const std::string& text) {
     g_interrupted.store(false);
     auto summary = session_.RunScript(text, [&](const executor::QueryOutcome& q) {
-      if (q.result.ok()) {
-        std::cout << executor::FormatValue(*q.result, options_.format) << "\n";
-      } else {
-        std::cout << executor::FormatError(q.result.status(), options_.format, text) << "\n";
-        any_failed_ = true;
-      }
+      std::cout << executor::FormatResult(q.result, options_.format, text) << "\n";
+      any_failed_ = any_failed_ || !q.result.ok();
       if (interactive_) {
         double ms = std::chrono::duration<double, std::milli>(q.elapsed).count();
         std::printf("\x1b[2m(%.3f ms)\x1b[0m\n", ms);

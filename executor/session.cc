@@ -75,6 +75,10 @@ std::string ErrorJson(const Status& e) {
 
 }  // namespace
 
+std::string FormatResult(const Result<Value>& result, OutputFormat format, std::string_view text) {
+  return result.ok() ? FormatValue(*result, format) : FormatError(result.status(), format, text);
+}
+
 std::string FormatError(const Status& error, OutputFormat format, std::string_view text) {
   return FormatErrors({error}, format, text);
 }

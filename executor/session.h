@@ -51,6 +51,9 @@ class Session {
 // Renders a value on one line in the chosen format.
 std::string FormatValue(const Value& v, OutputFormat format);
 
+// Renders one query's outcome: its value, or its error (as FormatError).
+std::string FormatResult(const Result<Value>& result, OutputFormat format, std::string_view text);
+
 // Renders an error. kJson: one line
 // {"errors":[{"code":..,"description":..,"position":[..],"line":N,"column":N}]};
 // kFql: "error: <code>: <description> at L:C" plus the source line and a caret.

@@ -240,7 +240,9 @@ std::string FormatFloat(const FormatSpec& spec, double v) {
   return LayoutNumber(spec, SignPrefix(spec, negative), body, negative && spec.Has('(') ? ")" : "");
 }
 
-// Shows a value for %s: strings as they are, numbers as ToString would.
+// Shows a value for %s: strings as they are, numbers and everything else as
+// FQL literals (doubles keep a fraction: 2.0; unlike ToString, huge and tiny
+// doubles use C-style exponents, 1.0e+21, not Java's 1.0E21).
 std::string ValueText(const Value& v) {
   if (v.is_null()) return "null";
   if (v.is_bool()) return v.as_bool() ? "true" : "false";
