@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "executor/database.h"
 #include "executor/session.h"
 
 namespace fqldb::apps {
@@ -14,7 +15,17 @@ struct CliOptions {
   bool stop_on_error = false;
   long timeout_ms = 60000;
   std::vector<std::string> files;  // `run` only; "-" is stdin
+  std::string database;            // child database to run in ("" = top level)
+  bool sync = true;                // --durability sync|async
+  uint32_t partitions = 8;         // for a new data directory
+
+  // Filled by Main once the data directory is open.
+  executor::Database* db_handle = nullptr;
+  uint64_t db_uid = 0;
 };
+
+// The session options both commands use.
+executor::SessionOptions SessionOptionsFor(const CliOptions& options);
 
 // Runs `fqldb shell`: interactive with libedit on a terminal, line-fed
 // otherwise. Returns the process exit status.

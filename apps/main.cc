@@ -27,6 +27,11 @@ const char kUsage[] =
     "\n"
     "options:\n"
     "  --data DIR          data directory (default ./fqldb-data)\n"
+    "  --database NAME     run inside the child database NAME (a/b for nested)\n"
+    "  --durability MODE   sync (default): a write returns once it is on disk;\n"
+    "                      async: once the OS has it (survives a crash of\n"
+    "                      fqldb, not of the machine)\n"
+    "  --partitions N      partitions of a new data directory (default 8)\n"
     "  --format fql|json   print FQL literals (default) or Fauna wire JSON\n"
     "  --stop-on-error     run: stop at the first failing query\n"
     "  --timeout MS        per-query time limit in milliseconds (default 60000)\n"
@@ -56,6 +61,19 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
     std::string v;
     if (a == "--data") {
       if (!value(&out->data_dir)) return Usage("--data needs a directory");
+    } else if (a == "--database") {
+      if (!value(&out->database) || out->database.empty()) return Usage("--database needs a name");
+    } else if (a == "--durability") {
+      if (!value(&v) || (v != "sync" && v != "async")) return Usage("--durability must be sync or async");
+      out->sync = v == "sync";
+    } else if (a == "--partitions") {
+      char* end = nullptr;
+      if (!value(&v)) return Usage("--partitions needs a number");
+      unsigned long p = std::strtoul(v.c_str(), &end, 10);
+      if (*end != '\0' || p == 0 || p > 1024 || (p & (p - 1)) != 0) {
+        return Usage("--partitions must be a power of two from 1 to 1024");
+      }
+      out->partitions = static_cast<uint32_t>(p);
     } else if (a == "--format") {
       if (!value(&v)) return Usage("--format needs fql or json");
       if (v == "fql") {
@@ -130,9 +148,7 @@ bool ReadInput(const std::string& file, std::string* text) {
 
 int RunFiles(const CliOptions& options) {
   if (options.files.empty()) return Usage("run needs at least one FILE (or '-' for stdin)");
-  executor::SessionOptions so;
-  so.timeout = std::chrono::milliseconds(options.timeout_ms);
-  executor::Session session(so);
+  executor::Session session(SessionOptionsFor(options));
   bool any_failed = false;
   for (const std::string& file : options.files) {
     std::string text;
@@ -179,6 +195,23 @@ int Main(int argc, char** argv) {
   int rc = ParseOptions(argc, argv, 2, cmd == "run", &options);
   if (rc >= 0) return rc;
   if (!EnsureDataDir(options.data_dir)) return kExitFailure;
+  executor::DatabaseOptions dbo;
+  dbo.sync = options.sync;
+  dbo.partitions = options.partitions;
+  auto db = executor::Database::Open(options.data_dir, dbo);
+  if (!db.ok()) {
+    std::cerr << "fqldb: " << db.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  options.db_handle = db->get();
+  if (!options.database.empty()) {
+    auto uid = (*db)->ResolveDatabase(options.database);
+    if (!uid.ok()) {
+      std::cerr << "fqldb: " << uid.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    options.db_uid = *uid;
+  }
   return cmd == "shell" ? RunShell(options) : RunFiles(options);
 }
 

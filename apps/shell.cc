@@ -112,6 +112,18 @@ std::string HistoryPath() {
   return home ? std::string(home) + "/.fqldb_history" : std::string();
 }
 
+}  // namespace
+
+executor::SessionOptions SessionOptionsFor(const CliOptions& options) {
+  executor::SessionOptions so;
+  so.timeout = std::chrono::milliseconds(options.timeout_ms);
+  so.database = options.db_handle;
+  so.db = options.db_uid;
+  return so;
+}
+
+namespace {
+
 class Shell {
  public:
   Shell(const CliOptions& options, bool interactive)
@@ -123,7 +135,9 @@ class Shell {
       rl_attempted_completion_function = Complete;
       history_path_ = HistoryPath();
       if (!history_path_.empty()) read_history(history_path_.c_str());
-      std::cout << "fqldb shell (FQL v4) on " << options_.data_dir << ". Type :help for help.\n";
+      std::cout << "fqldb shell (FQL v4) on " << options_.data_dir
+                << (options_.database.empty() ? "" : ", database " + options_.database)
+                << ". Type :help for help.\n";
     }
     std::string buffer;
     std::string line;
@@ -153,8 +167,7 @@ class Shell {
 
  private:
   static executor::SessionOptions MakeSessionOptions(const CliOptions& o) {
-    executor::SessionOptions so;
-    so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    executor::SessionOptions so = SessionOptionsFor(o);
     so.cancel = &g_interrupted;
     return so;
   }

@@ -13,6 +13,13 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInvalidType: return "invalid type";
     case ErrorCode::kValueNotFound: return "value not found";
     case ErrorCode::kInstanceNotFound: return "instance not found";
+    case ErrorCode::kInstanceAlreadyExists: return "instance already exists";
+    case ErrorCode::kInstanceNotUnique: return "instance not unique";
+    case ErrorCode::kInvalidRef: return "invalid ref";
+    case ErrorCode::kValidationFailed: return "validation failed";
+    case ErrorCode::kCallError: return "call error";
+    case ErrorCode::kContendedTransaction: return "contended transaction";
+    case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kTransactionAborted: return "transaction aborted";
     case ErrorCode::kStackOverflow: return "stack overflow";
     case ErrorCode::kInvalidSyntax: return "invalid syntax";

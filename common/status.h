@@ -17,6 +17,13 @@ enum class ErrorCode {
   kInvalidType,          // "invalid type"
   kValueNotFound,        // "value not found"
   kInstanceNotFound,     // "instance not found"
+  kInstanceAlreadyExists,  // "instance already exists"
+  kInstanceNotUnique,    // "instance not unique": a unique index would hold a duplicate
+  kInvalidRef,           // "invalid ref": a ref to schema that does not exist
+  kValidationFailed,     // "validation failed": bad schema or document parameters
+  kCallError,            // "call error": an error inside a user-defined function
+  kContendedTransaction,  // "contended transaction": conflicts outlasted the retries
+  kUnavailable,          // "unavailable": storage or a node cannot serve the request
   kTransactionAborted,   // "transaction aborted"
   kStackOverflow,        // "stack overflow"
   kInvalidSyntax,        // "invalid syntax": text that does not parse

@@ -385,12 +385,32 @@ int CompareOptional(const Value* a, const Value* b, bool by_value = false) {
 
 int CompareRefs(const Value& a, const Value& b) {
   // Refs sort by id first, then collection, then database (Fauna's order).
-  int c = Cmp3(a.ref_id(), b.ref_id());
+  int c = CompareIds(a.ref_id(), b.ref_id());
   if (c != 0) return c;
   c = CompareOptional(a.ref_collection(), b.ref_collection());
   if (c != 0) return c;
   return CompareOptional(a.ref_database(), b.ref_database());
 }
+
+}  // namespace
+
+bool IsNumericId(std::string_view id) {
+  if (id.empty() || id.size() > 19 || (id[0] == '0' && id.size() > 1)) return false;
+  for (char c : id) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+int CompareIds(std::string_view a, std::string_view b) {
+  bool na = IsNumericId(a), nb = IsNumericId(b);
+  if (na != nb) return na ? -1 : 1;
+  if (na && a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+namespace {
 
 int CompareImpl(const Value& a, const Value& b, bool by_value) {
   int ra = Rank(a), rb = Rank(b);

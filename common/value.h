@@ -59,11 +59,18 @@ class QueryBody {
   virtual uint32_t depth() const = 0;
 };
 
-// A lazily evaluated set (Match, Documents, ...). The storage engine gives sets
-// meaning; here a set is only its description in both renderings.
+// The executable form of a set; the executor defines the implementations.
+class SetPlan {
+ public:
+  virtual ~SetPlan() = default;
+};
+
+// A lazily evaluated set (Match, Documents, ...): its description in both
+// renderings, and the plan the executor reads it with.
 struct SetDescriptor {
   std::string fql;        // `Match(Index("spells_by_element"), "arcane")`
   std::string wire_json;  // {"match": {...}, "terms": "arcane"}
+  std::shared_ptr<const SetPlan> plan;
 };
 
 // An immutable FQL value. Scalars are stored inline; strings, containers,
@@ -171,6 +178,13 @@ int Compare(const Value& a, const Value& b);
 
 // Structural equality; a long never equals a double (Equals(1, 1.0) is false).
 bool Equals(const Value& a, const Value& b);
+
+// True for a document id in Fauna's numeric form: 1 to 19 decimal digits
+// without a leading zero (or "0"). Numeric ids sort by value, before every
+// other id (schema names), which sort as strings.
+bool IsNumericId(std::string_view id);
+// The order of document ids described above. Returns <0, 0 or >0.
+int CompareIds(std::string_view a, std::string_view b);
 
 // Compare() as LT/LTE/GT/GTE see it: a long and a double of the same value
 // compare equal (Compare breaks that tie so that sorting stays total).

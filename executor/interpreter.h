@@ -11,6 +11,10 @@
 
 namespace fqldb::executor {
 
+namespace internal {
+class StorageContext;
+}  // namespace internal
+
 // Limits that keep one query from exhausting a node.
 inline constexpr int kMaxEvalDepth = 2000;           // nested evaluations, lambdas included
 inline constexpr uint32_t kMaxValueDepth = 1000;     // nesting of arrays and objects in a value
@@ -28,6 +32,9 @@ struct RunOptions {
   // When set and it becomes true, the query fails with kCancelled (checked
   // as often as the deadline). Not owned; may be set from a signal handler.
   const std::atomic<bool>* cancel = nullptr;
+  // The transaction that storage functions read and write through; without
+  // one they fail with kUnsupported. Not owned.
+  internal::StorageContext* storage = nullptr;
 };
 
 // Evaluates a bound query with the tree-walking interpreter. `params` fill

@@ -5,6 +5,7 @@
 #include "common/value_printer.h"
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
+#include "executor/database.h"
 #include "executor/interpreter.h"
 
 namespace fqldb::executor {
@@ -31,7 +32,8 @@ ScriptSummary Session::RunScript(std::string_view text,
       run.now = NowTimestamp();
       run.timeout = options_.timeout;
       run.cancel = options_.cancel;
-      outcome.result = Run(*bound, {}, run);
+      outcome.result = options_.database ? options_.database->Execute(*bound, {}, run, options_.db)
+                                         : Run(*bound, {}, run);
     }
     outcome.elapsed = std::chrono::steady_clock::now() - start;
     ++summary.queries;

@@ -27,9 +27,15 @@ struct ScriptSummary {
   size_t failed = 0;                  // queries that failed
 };
 
+class Database;
+
 struct SessionOptions {
   std::chrono::milliseconds timeout{60000};  // per query
   const std::atomic<bool>* cancel = nullptr;  // see RunOptions::cancel
+  // Where queries read and write; without one, storage functions fail with
+  // kUnsupported. Not owned.
+  Database* database = nullptr;
+  uint64_t db = 0;  // the (child) database queries run in
 };
 
 // Runs FQL scripts: parses the whole text, then binds and evaluates each

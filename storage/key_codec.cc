@@ -154,7 +154,15 @@ Status Encode(const Value& v, std::string* out, int depth);
 // A ref sorts by id, then collection, then database (absent first).
 Status PutRef(const Value& v, std::string* out, int depth) {
   out->push_back(static_cast<char>(kRef));
-  PutEscaped(v.ref_id(), out);
+  // Numeric ids sort by value (length, then digits) before named ids.
+  if (IsNumericId(v.ref_id())) {
+    out->push_back('\x01');
+    out->push_back(static_cast<char>(v.ref_id().size()));
+    out->append(v.ref_id());
+  } else {
+    out->push_back('\x02');
+    PutEscaped(v.ref_id(), out);
+  }
   for (const Value* part : {v.ref_collection(), v.ref_database()}) {
     out->push_back(part ? '\x01' : '\x00');
     if (part) FQL_RETURN_IF_ERROR(Encode(*part, out, depth + 1));
@@ -207,7 +215,18 @@ Result<Value> Decode(std::string_view* in, int depth);
 
 Result<Value> DecodeRef(std::string_view* in, int depth) {
   std::string id;
-  if (!GetEscaped(in, &id)) return Status(ErrorCode::kInternal, "malformed ref key");
+  if (in->empty()) return Status(ErrorCode::kInternal, "malformed ref key");
+  char form = in->front();
+  in->remove_prefix(1);
+  if (form == '\x01') {
+    size_t n = in->empty() ? 0 : static_cast<uint8_t>(in->front());
+    if (n == 0 || in->size() < n + 1) return Status(ErrorCode::kInternal, "malformed ref key");
+    id.assign(in->substr(1, n));
+    in->remove_prefix(n + 1);
+    if (!IsNumericId(id)) return Status(ErrorCode::kInternal, "malformed ref key");
+  } else if (form != '\x02' || !GetEscaped(in, &id)) {
+    return Status(ErrorCode::kInternal, "malformed ref key");
+  }
   std::optional<Value> parts[2];
   for (auto& part : parts) {
     if (in->empty()) return Status(ErrorCode::kInternal, "truncated ref key");

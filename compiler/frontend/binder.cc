@@ -226,13 +226,6 @@ class Binder {
                            std::to_string(n) + " given.",
                        c.pos);
     }
-    if (b->has(kStorage)) {
-      return BindError(ErrorCode::kUnsupported,
-                       std::string(b->name) +
-                           " reads or writes stored data, and this build has no storage engine "
-                           "yet; only functions that need no stored data run.",
-                       c.pos);
-    }
     switch (b->id) {
       case BuiltinId::kLet: return BindLet(c);
       case BuiltinId::kVar: return BindVarCall(c);

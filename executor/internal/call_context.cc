@@ -69,6 +69,13 @@ Result<Value> CallContext::Apply(size_t i, std::span<const Value> fn_args) {
 
 Timestamp CallContext::now() const { return interp_.now(); }
 
+Result<StorageContext*> CallContext::Storage() const {
+  if (StorageContext* s = interp_.storage()) return s;
+  return CallError(ErrorCode::kUnsupported,
+                   std::string(call_.builtin->name) +
+                       " reads or writes stored data; run it against a database (--data DIR).");
+}
+
 Status CallContext::CheckDeadline() const { return interp_.CheckDeadline(call_); }
 
 namespace {
@@ -85,6 +92,9 @@ const BuiltinTable& Table() {
     RegisterObjectBuiltins(t);
     RegisterTypeBuiltins(t);
     RegisterTimeBuiltins(t);
+    RegisterDocumentBuiltins(t);
+    RegisterSchemaBuiltins(t);
+    RegisterSetBuiltins(t);
     return t;
   }();
   return kTable;
@@ -112,14 +122,15 @@ Result<Value> MakeStringChecked(const CallContext& ctx, std::string s) {
   return Value::String(std::move(s));
 }
 
-Result<const Array*> CollectionArg(const CallContext& ctx, size_t i) {
+Result<const Array*> CollectionArg(CallContext& ctx, size_t i) {
   if (i < ctx.size()) {
+    if (ctx.arg(i).kind() == ValueKind::kSet) {
+      // Read the whole set once; the argument becomes the array of its values.
+      FQL_ASSIGN_OR_RETURN(Array values, ReadWholeSet(ctx, i));
+      ctx.args[i] = Value::MakeArray(std::move(values));
+    }
     const Value& v = ctx.arg(i);
     if (v.is_array() || v.is_page()) return &v.array();
-    if (v.kind() == ValueKind::kSet) {
-      return ctx.ArgError(i, ErrorCode::kUnsupported,
-                          "Sets need the storage engine, which this build does not have yet.");
-    }
   }
   return ctx.TypeError(i, "Array");
 }

@@ -26,6 +26,7 @@ struct Frame {
 using FramePtr = std::shared_ptr<Frame>;
 
 class Interp;
+class StorageContext;
 
 // What a builtin sees: its evaluated arguments (eager builtins), the call
 // node (for error positions) and the interpreter (to apply lambdas and, for
@@ -66,6 +67,9 @@ class CallContext {
   // Applies a lambda value to `fn_args`; `i` is the argument that held it.
   Result<Value> Apply(size_t i, std::span<const Value> fn_args);
   Timestamp now() const;
+  // The query's transaction, or an kUnsupported error when it runs without
+  // a database.
+  Result<StorageContext*> Storage() const;
   // Fails with kTimeout once the query is past its deadline; builtins that
   // loop over large inputs call it now and then.
   Status CheckDeadline() const;
@@ -94,6 +98,9 @@ void RegisterCollectionBuiltins(BuiltinTable& t);
 void RegisterObjectBuiltins(BuiltinTable& t);
 void RegisterTypeBuiltins(BuiltinTable& t);
 void RegisterTimeBuiltins(BuiltinTable& t);
+void RegisterDocumentBuiltins(BuiltinTable& t);
+void RegisterSchemaBuiltins(BuiltinTable& t);
+void RegisterSetBuiltins(BuiltinTable& t);
 
 // The implementation of `id`, or nullptr when this build has none.
 BuiltinFn FindImpl(frontend::BuiltinId id);
@@ -104,8 +111,11 @@ Result<Value> MakeArrayChecked(const CallContext& ctx, Array elems);
 Result<Value> MakeStringChecked(const CallContext& ctx, std::string s);
 
 // A collection argument as an array: arrays as they are, pages by their
-// data. Sets need the storage engine and fail with kUnsupported.
-Result<const Array*> CollectionArg(const CallContext& ctx, size_t i);
+// data, sets read whole (the argument is replaced by the array).
+Result<const Array*> CollectionArg(CallContext& ctx, size_t i);
+// Every value of the set at argument `i`, in set order. Errors: limits,
+// the deadline, storage errors.
+Result<Array> ReadWholeSet(CallContext& ctx, size_t i);
 // Wraps `data` like the collection argument `i`: a page keeps its cursors.
 Value LikeCollection(const CallContext& ctx, size_t i, Array data);
 

@@ -18,6 +18,7 @@ class Interp {
   // Applies a lambda value; `site` is the node to blame for a non-lambda.
   Result<Value> Apply(const Value& fn, std::span<const Value> args, const frontend::BoundNode& site);
   Timestamp now() const { return options_.now; }
+  StorageContext* storage() const { return options_.storage; }
   // Fails with kTimeout (located at `n`) once the run is past its deadline.
   Status CheckDeadline(const frontend::BoundNode& n) const;
   // Drops the values of frames that may be in reference cycles. Call once the

@@ -37,7 +37,14 @@ Outcome Fqldb(const std::string& args, const std::string& input = "") {
   return o;
 }
 
-std::string DataArg() { return "--data '" + (fs::path(::testing::TempDir()) / "cli-data").string() + "'"; }
+// A fresh data directory per test: a directory is locked by one process,
+// and ctest runs tests in parallel.
+std::string DataArg() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::path(::testing::TempDir()) / (std::string("cli-data-") + info->name());
+  fs::remove_all(dir);
+  return "--data '" + dir.string() + "'";
+}
 
 fs::path WriteScript(const std::string& name, const std::string& text) {
   fs::path p = fs::path(::testing::TempDir()) / name;

@@ -61,10 +61,11 @@ TEST(BinderTest, ChecksArity) {
   EXPECT_EQ(BindText("Do()").status().description(), "Do takes at least 1 argument, 0 given.");
 }
 
-TEST(BinderTest, StorageFunctionsAreNamedAsUnsupported) {
-  auto q = BindText("Paginate(Documents(Collection('users')))");
-  ASSERT_FALSE(q.ok());
-  EXPECT_EQ(q.status().code(), ErrorCode::kUnsupported);
+TEST(BinderTest, StorageFunctionsBindLikeOthers) {
+  auto q = BindText("Paginate(Documents(Collection('users')), {size: 2})");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ((*q)->root->Cast<BoundCall>().builtin->name, std::string("Paginate"));
+  EXPECT_EQ(BindText("Get()").status().code(), ErrorCode::kInvalidExpression);
 }
 
 TEST(BinderTest, BuildsFaunaPositionPaths) {

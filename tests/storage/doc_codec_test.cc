@@ -81,7 +81,7 @@ TEST(DocCodecTest, ReadsOneFieldWithoutDecodingTheRest) {
 
 TEST(DocCodecTest, RejectsWhatCannotBeStored) {
   std::string out;
-  EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}"}), &out).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}", nullptr}), &out).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(DocCodecTest, CorruptBytesAreErrorsNotCrashes) {

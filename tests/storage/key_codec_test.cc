@@ -43,7 +43,7 @@ std::vector<Value> EdgeValues() {
       Value::Double(-std::numeric_limits<double>::infinity()),
       Value::String(""), Value::String("a"), Value::String(std::string("a\0b", 3)), Value::String("ab"),
       Value::String("\xf0\x90\x90\x80"), Value::Bytes(""), Value::Bytes(std::string("\0", 1)),
-      Value::Bytes("\xff"), Value::Ref("1", Coll("users")), Value::Ref("1", Coll("accounts")),
+      Value::Bytes("\xff"), Value::Ref("1", Coll("users")), Value::Ref("9", Coll("users")), Value::Ref("1", Coll("accounts")),
       Value::Ref("10", Coll("users")), Coll("users"), Value::NativeRef("collections"),
       Value::Ref("users", Value::NativeRef("collections"), Value::Ref("db", Value::NativeRef("databases"))),
       Value::Time({0, 0}), Value::Time({0, 1}), Value::Time({-1, 999999999}), Value::Date(-1), Value::Date(0),

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "compiler/frontend/bound_tree.h"
+#include "executor/interpreter.h"
+
+namespace fqldb::storage {
+class Engine;
+}  // namespace fqldb::storage
+
+namespace fqldb::executor {
+
+struct DatabaseOptions {
+  // Partitions of a new data directory (a power of two, 1..1024).
+  uint32_t partitions = 8;
+  // True: a commit returns once its log record is fsync'd (group commit);
+  // false: once it is written to the OS (survives a process crash, not a
+  // power cut).
+  bool sync = true;
+  // Conflicting attempts retried before a query fails with "contended
+  // transaction".
+  int max_attempts = 16;
+};
+
+// An embedded fqldb database: a data directory, opened by one process at a
+// time, whose queries run as strictly serializable transactions. Thread-
+// safe: any number of threads may call Execute concurrently.
+class Database {
+ public:
+  // Opens or creates `dir`. Errors: kIo, kUnavailable (locked by another
+  // process), kInvalidArgument.
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const DatabaseOptions& options);
+  ~Database();
+
+  // Runs `query` as one transaction in database `db` (0: the top-level
+  // database): reads at one snapshot, sees its own writes, commits all or
+  // nothing, and retries from scratch on a conflict. The commit's ts
+  // replaces the provisional ts in the result (documents' `ts`, Now()).
+  Result<Value> Execute(const std::shared_ptr<const frontend::BoundQuery>& query,
+                        const std::vector<Value>& params, RunOptions options, uint64_t db = 0);
+
+  // The uid of the child database at `path` ("app" or "app/tenant").
+  // Errors: kInvalidRef when it does not exist.
+  Result<uint64_t> ResolveDatabase(const std::string& path);
+
+  storage::Engine& engine() { return *engine_; }
+
+ private:
+  Database() = default;
+  std::unique_ptr<storage::Engine> engine_;
+  DatabaseOptions options_;
+};
+
+}  // namespace fqldb::executor

@@ -1,0 +1,309 @@
+// Schema: CreateCollection, CreateIndex, CreateDatabase, and the updates,
+// replaces and deletes of schema documents.
+#include <algorithm>
+#include <array>
+
+#include "common/value_printer.h"
+#include "executor/internal/call_context.h"
+#include "executor/internal/schema_ops.h"
+#include "executor/internal/storage_context.h"
+
+namespace fqldb::executor::internal {
+
+namespace {
+
+using frontend::BuiltinId;
+using storage::Action;
+using storage::DocAddress;
+using storage::NativeColl;
+
+const char* KindName(NativeColl kind) {
+  switch (kind) {
+    case NativeColl::kCollections: return "Collection";
+    case NativeColl::kIndexes: return "Index";
+    case NativeColl::kFunctions: return "Function";
+    case NativeColl::kDatabases: return "Database";
+  }
+  return "Schema document";
+}
+
+Status Invalid(const CallContext& ctx, size_t i, const std::string& why) {
+  return ctx.ArgError(i, ErrorCode::kValidationFailed, "document data is not valid: " + why);
+}
+
+// The fields each kind accepts, and which of them must be present.
+struct FieldRule {
+  const char* name;
+  bool required;
+};
+
+constexpr std::array<FieldRule, 6> kCollectionFields{{{"name", true},
+                                                      {"history_days", false},
+                                                      {"ttl_days", false},
+                                                      {"data", false},
+                                                      {"permissions", false},
+                                                      {"ttl", false}}};
+constexpr std::array<FieldRule, 11> kIndexFields{{{"name", true},
+                                                  {"source", true},
+                                                  {"terms", false},
+                                                  {"values", false},
+                                                  {"unique", false},
+                                                  {"serialized", false},
+                                                  {"active", false},
+                                                  {"data", false},
+                                                  {"permissions", false},
+                                                  {"partitions", false},
+                                                  {"ttl", false}}};
+constexpr std::array<FieldRule, 4> kDatabaseFields{
+    {{"name", true}, {"data", false}, {"priority", false}, {"ttl", false}}};
+
+template <size_t N>
+Status CheckFields(const CallContext& ctx, size_t i, const Value& params,
+                   const std::array<FieldRule, N>& rules, bool require) {
+  for (const Field& f : params.fields()) {
+    bool known = std::any_of(rules.begin(), rules.end(),
+                             [&](const FieldRule& r) { return f.first == r.name; });
+    if (!known) return Invalid(ctx, i, "unknown field '" + f.first + "'.");
+  }
+  for (const FieldRule& r : rules) {
+    const Value* v = params.Find(r.name);
+    if (require && r.required && (v == nullptr || v->is_null())) {
+      return Invalid(ctx, i, std::string("field '") + r.name + "' is required.");
+    }
+  }
+  const Value* name = params.Find("name");
+  if (name && !name->is_null()) {
+    if (!name->is_string()) {
+      return Invalid(ctx, i, "name must be a String, " + std::string(TypeName(*name)) + " provided.");
+    }
+    static const std::array<const char*, 5> kReserved{"events", "sets", "self", "documents", "_"};
+    const std::string& n = name->str();
+    if (n.empty() || n.find('/') != std::string::npos ||
+        std::find(kReserved.begin(), kReserved.end(), n) != kReserved.end()) {
+      return Invalid(ctx, i, "'" + n + "' is not a valid name.");
+    }
+  }
+  const Value* data = params.Find("data");
+  if (data && !data->is_null() && !data->is_object()) {
+    return Invalid(ctx, i, "data must be an Object, " + std::string(TypeName(*data)) + " provided.");
+  }
+  for (const char* num : {"history_days", "ttl_days", "priority"}) {
+    const Value* v = params.Find(num);
+    if (v && !v->is_null() && !v->is_long()) {
+      return Invalid(ctx, i, std::string(num) + " must be an Integer.");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckParams(const CallContext& ctx, size_t i, NativeColl kind, const Value& params,
+                   bool require) {
+  if (!params.is_object()) return ctx.TypeError(i, "Object");
+  switch (kind) {
+    case NativeColl::kCollections: return CheckFields(ctx, i, params, kCollectionFields, require);
+    case NativeColl::kIndexes: return CheckFields(ctx, i, params, kIndexFields, require);
+    case NativeColl::kDatabases: return CheckFields(ctx, i, params, kDatabaseFields, require);
+    case NativeColl::kFunctions:
+      return ctx.ArgError(i, ErrorCode::kUnsupported, "Stored functions are not supported yet.");
+  }
+  return Status::Ok();
+}
+
+// Puts the fields of `params` after `leading` ones, dropping nulls.
+Value Body(Fields leading, const Value& params, std::initializer_list<const char*> trailing = {}) {
+  Fields out;
+  auto has = [&](const std::string& k) {
+    return std::any_of(out.begin(), out.end(), [&](const Field& f) { return f.first == k; });
+  };
+  for (Field& f : leading) out.push_back(std::move(f));
+  for (const Field& f : params.fields()) {
+    bool late = std::any_of(trailing.begin(), trailing.end(), [&](const char* t) { return f.first == t; });
+    if (f.second.is_null() || late) continue;
+    if (has(f.first)) {
+      std::find_if(out.begin(), out.end(), [&](const Field& o) { return o.first == f.first; })->second =
+          f.second;
+    } else {
+      out.push_back(f);
+    }
+  }
+  for (const char* t : trailing) {
+    const Value* v = params.Find(t);
+    if (v && !v->is_null()) out.emplace_back(t, *v);
+  }
+  return Value::MakeObject(std::move(out));
+}
+
+// The stored body of a new or replaced schema document, in Fauna's order.
+Value NewBody(NativeColl kind, const Value& params) {
+  switch (kind) {
+    case NativeColl::kCollections: {
+      const Value* days = params.Find("history_days");
+      return Body({{"history_days", days && !days->is_null() ? *days : Value::Long(30)}}, params);
+    }
+    case NativeColl::kIndexes: {
+      bool has_terms = params.Find("terms") && params.Find("terms")->is_array() &&
+                       !params.Find("terms")->array().empty();
+      Fields lead{{"active", Value::Bool(true)}, {"serialized", Value::Bool(true)}};
+      Value body = Body(std::move(lead), params, {"partitions"});
+      Fields f = body.fields();
+      f.erase(std::remove_if(f.begin(), f.end(), [](const Field& x) { return x.first == "partitions"; }),
+              f.end());
+      f.emplace_back("partitions", Value::Long(has_terms ? 1 : 8));
+      return Value::MakeObject(std::move(f));
+    }
+    default: return Body({}, params);
+  }
+}
+
+// Builds the entries of a new index over the documents already stored.
+Status BuildIndex(StorageContext& sc, const storage::IndexDef& def, const Value& body) {
+  const Value* source = body.Find("source");
+  std::vector<Value> sources;
+  auto add = [&](const Value& s) {
+    if (!s.is_object()) return sources.push_back(s);
+    const Value* c = s.Find("collection") ? s.Find("collection") : s.Find("class");
+    if (c && c->is_array()) {
+      for (const Value& e : c->array()) sources.push_back(e);
+    } else if (c) {
+      sources.push_back(*c);
+    }
+  };
+  if (source->is_array()) {
+    for (const Value& s : source->array()) add(s);
+  } else {
+    add(*source);
+  }
+  for (size_t i = 0; i < sources.size() && i < def.sources.size(); ++i) {
+    auto cursor = sc.txn().ScanCollection(sources[i], def.db, def.sources[i], {});
+    for (; cursor->Valid(); cursor->Next()) {
+      DocAddress addr{def.db, def.sources[i], cursor->entry().ref.ref_id()};
+      FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
+      if (!rec) continue;
+      FQL_RETURN_IF_ERROR(sc.txn().IndexExisting(def, addr, cursor->entry().ref, *rec));
+    }
+    FQL_RETURN_IF_ERROR(cursor->status());
+  }
+  return Status::Ok();
+}
+
+Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind, size_t arg,
+                           const Value* scope) {
+  const Value& params = ctx.arg(arg);
+  FQL_RETURN_IF_ERROR(CheckParams(ctx, arg, kind, params, /*require=*/true));
+  std::string name = params.Find("name")->str();
+  std::optional<Value> scope_value;
+  if (scope) scope_value = *scope;
+  Value ref = Value::Ref(name, NativeRefOf(kind, std::nullopt), scope_value);
+  Result<ResolvedRef> r = sc.Resolve(ref);
+  if (!r.ok()) return ctx.ArgError(arg, r.status().code(), r.status().description());
+  FQL_ASSIGN_OR_RETURN(auto old, sc.txn().Read(r->addr));
+  if (old && old->action != Action::kDelete) {
+    return ctx.CallError(ErrorCode::kInstanceAlreadyExists,
+                         std::string(KindName(kind)) + " already exists.");
+  }
+  Value body = NewBody(kind, params);
+  uint64_t uid = sc.txn().engine().NextId();
+  if (kind == NativeColl::kIndexes) {
+    Result<std::shared_ptr<const storage::IndexDef>> def = sc.ParseIndex(r->addr.db, uid, body);
+    if (!def.ok()) return ctx.ArgError(arg, def.status().code(), def.status().description());
+    Status built = BuildIndex(sc, **def, body);
+    if (!built.ok()) return ctx.CallError(built.code(), built.description());
+  }
+  FQL_RETURN_IF_ERROR(sc.WriteDoc(*r, ref, Action::kCreate, uid, body));
+  FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r->addr));
+  return StorageContext::DocValue(ref, *rec);
+}
+
+// Removes the indexes whose sources include a deleted collection.
+Status DropIndexesOn(StorageContext& sc, uint64_t db, uint64_t coll) {
+  FQL_ASSIGN_OR_RETURN(auto defs, sc.IndexesOn(db, coll));
+  Value native = NativeRefOf(NativeColl::kIndexes, std::nullopt);
+  auto cursor = sc.txn().ScanCollection(native, db, static_cast<uint64_t>(NativeColl::kIndexes), {});
+  std::vector<Value> doomed;
+  for (; cursor->Valid(); cursor->Next()) {
+    DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
+    FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
+    if (!rec) continue;
+    for (const auto& d : defs) {
+      if (d->uid == rec->uid) doomed.push_back(cursor->entry().ref);
+    }
+  }
+  FQL_RETURN_IF_ERROR(cursor->status());
+  for (const Value& ref : doomed) {
+    ResolvedRef r;
+    r.addr = DocAddress{db, static_cast<uint64_t>(NativeColl::kIndexes), ref.ref_id()};
+    r.schema = NativeColl::kIndexes;
+    FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kDelete, 0, Value()));
+  }
+  return Status::Ok();
+}
+
+Result<Value> CreateCollection(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  return CreateSchema(ctx, *sc, NativeColl::kCollections, 0, nullptr);
+}
+
+Result<Value> CreateIndex(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  return CreateSchema(ctx, *sc, NativeColl::kIndexes, 0, nullptr);
+}
+
+Result<Value> CreateDatabase(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  return CreateSchema(ctx, *sc, NativeColl::kDatabases, 0, nullptr);
+}
+
+}  // namespace
+
+Result<Value> WriteSchemaDoc(CallContext& ctx, StorageContext& sc, const ResolvedRef& r,
+                             const Value& ref, WriteOp op, size_t params_arg) {
+  NativeColl kind = *r.schema;
+  if (op == WriteOp::kCreate) {
+    return ctx.CallError(ErrorCode::kInvalidArgument,
+                         std::string("Use Create") + KindName(kind) + "() to create a " +
+                             KindName(kind) + ".");
+  }
+  FQL_ASSIGN_OR_RETURN(auto old, sc.txn().Read(r.addr));
+  if (!old || old->action == Action::kDelete) {
+    return ctx.CallError(ErrorCode::kInstanceNotFound, std::string(KindName(kind)) + " not found.");
+  }
+  if (op == WriteOp::kDelete) {
+    if (kind == NativeColl::kCollections) {
+      Status st = DropIndexesOn(sc, r.addr.db, old->uid);
+      if (!st.ok()) return ctx.CallError(st.code(), st.description());
+    }
+    FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kDelete, old->uid, Value()));
+    return StorageContext::DocValue(ref, *old);
+  }
+  const Value empty = Value::MakeObject({});
+  const Value& params = params_arg < ctx.size() && !ctx.arg(params_arg).is_null() ? ctx.arg(params_arg) : empty;
+  FQL_RETURN_IF_ERROR(CheckParams(ctx, params_arg, kind, params, op == WriteOp::kReplace));
+  Value body = op == WriteOp::kUpdate ? DeepMerge(old->body, params) : NewBody(kind, params);
+  const Value* new_name = body.Find("name");
+  if (!new_name || !new_name->is_string() || new_name->str() != r.addr.id) {
+    return ctx.ArgError(params_arg, ErrorCode::kUnsupported,
+                        std::string("Renaming a ") + KindName(kind) + " is not supported yet.");
+  }
+  if (kind == NativeColl::kIndexes) {
+    for (const char* fixed : {"source", "terms", "values", "unique"}) {
+      const Value* a = old->body.Find(fixed);
+      const Value* b = body.Find(fixed);
+      bool same = (a == nullptr && b == nullptr) || (a && b && Equals(*a, *b));
+      if (!same) {
+        return Invalid(ctx, params_arg, std::string("an index's ") + fixed + " cannot change.");
+      }
+    }
+  }
+  FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kUpdate, old->uid, body));
+  FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr));
+  return StorageContext::DocValue(ref, *rec);
+}
+
+void RegisterSchemaBuiltins(BuiltinTable& t) {
+  t.Add(BuiltinId::kCreateCollection, CreateCollection);
+  t.Add(BuiltinId::kCreateClass, CreateCollection);
+  t.Add(BuiltinId::kCreateIndex, CreateIndex);
+  t.Add(BuiltinId::kCreateDatabase, CreateDatabase);
+}
+
+}  // namespace fqldb::executor::internal

@@ -1,0 +1,279 @@
+#include "executor/internal/storage_context.h"
+
+#include "common/value_printer.h"
+
+namespace fqldb::executor::internal {
+
+namespace {
+
+using storage::DocAddress;
+using storage::DocRecord;
+using storage::IndexDef;
+using storage::IndexField;
+using storage::NativeColl;
+
+const Value* Field(const Value& obj, std::string_view key) {
+  return obj.is_object() ? obj.Find(key) : nullptr;
+}
+
+Status Invalid(const std::string& message) { return Status(ErrorCode::kInvalidRef, message); }
+
+// An index field's path: a string ("ref") or an array of strings and
+// array positions (["data", "tags", 0]).
+Result<std::vector<Value>> ParsePath(const Value& v) {
+  if (v.is_string()) return std::vector<Value>{v};
+  if (!v.is_array() || v.array().empty()) {
+    return Status(ErrorCode::kValidationFailed,
+                  "An index field must be a path: a string or an array of strings and numbers.");
+  }
+  for (const Value& step : v.array()) {
+    if (!step.is_string() && !step.is_long()) {
+      return Status(ErrorCode::kValidationFailed,
+                    "An index field path holds strings and numbers, not " +
+                        std::string(TypeName(step)) + ".");
+    }
+  }
+  return v.array();
+}
+
+Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what) {
+  std::vector<IndexField> out;
+  if (list == nullptr || list->is_null()) return out;
+  if (!list->is_array()) {
+    return Status(ErrorCode::kValidationFailed,
+                  std::string("Index ") + what + " must be an array of objects.");
+  }
+  for (const Value& item : list->array()) {
+    if (!item.is_object()) {
+      return Status(ErrorCode::kValidationFailed,
+                    std::string("Each of an index's ") + what + " must be an object with a field.");
+    }
+    if (Field(item, "binding")) {
+      return Status(ErrorCode::kUnsupported,
+                    "Index bindings are not supported yet; index a document field instead.");
+    }
+    const Value* field = Field(item, "field");
+    if (field == nullptr) {
+      return Status(ErrorCode::kValidationFailed,
+                    std::string("Each of an index's ") + what + " needs a 'field'.");
+    }
+    IndexField f;
+    FQL_ASSIGN_OR_RETURN(f.path, ParsePath(*field));
+    if (const Value* rev = Field(item, "reverse"); rev && !rev->is_null()) {
+      if (!rev->is_bool()) {
+        return Status(ErrorCode::kValidationFailed, "An index field's 'reverse' must be a boolean.");
+      }
+      f.reverse = rev->as_bool();
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// The collection refs an index's `source` names.
+Result<std::vector<Value>> SourceRefs(const Value& source) {
+  std::vector<Value> out;
+  auto add = [&](const Value& v) -> Status {
+    if (v.kind() == ValueKind::kRef) {
+      out.push_back(v);
+      return Status::Ok();
+    }
+    if (v.is_object()) {
+      if (Field(v, "fields")) {
+        return Status(ErrorCode::kUnsupported,
+                      "Index bindings are not supported yet; index a document field instead.");
+      }
+      const Value* c = Field(v, "collection");
+      if (c == nullptr) c = Field(v, "class");
+      if (c && c->kind() == ValueKind::kRef) {
+        out.push_back(*c);
+        return Status::Ok();
+      }
+      if (c && c->is_array()) {
+        for (const Value& e : c->array()) {
+          if (e.kind() != ValueKind::kRef) break;
+          out.push_back(e);
+        }
+        if (out.size() > 0) return Status::Ok();
+      }
+    }
+    return Status(ErrorCode::kValidationFailed,
+                  "An index source must be a collection ref, an array of them, or a source object.");
+  };
+  if (source.is_array()) {
+    for (const Value& v : source.array()) FQL_RETURN_IF_ERROR(add(v));
+  } else {
+    FQL_RETURN_IF_ERROR(add(source));
+  }
+  if (out.empty()) {
+    return Status(ErrorCode::kValidationFailed, "An index needs at least one source collection.");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<NativeColl> NativeOf(const std::string& id) {
+  if (id == "collections" || id == "classes") return NativeColl::kCollections;
+  if (id == "indexes") return NativeColl::kIndexes;
+  if (id == "functions") return NativeColl::kFunctions;
+  if (id == "databases") return NativeColl::kDatabases;
+  return Status(ErrorCode::kUnsupported, "Stored " + id + " are not supported yet.");
+}
+
+Value NativeRefOf(NativeColl kind, std::optional<Value> scope) {
+  switch (kind) {
+    case NativeColl::kCollections: return Value::NativeRef("collections", std::move(scope));
+    case NativeColl::kIndexes: return Value::NativeRef("indexes", std::move(scope));
+    case NativeColl::kFunctions: return Value::NativeRef("functions", std::move(scope));
+    case NativeColl::kDatabases: return Value::NativeRef("databases", std::move(scope));
+  }
+  return Value();
+}
+
+Result<uint64_t> StorageContext::ResolveScope(const Value* scope) {
+  if (scope == nullptr) return db_;
+  if (scope->kind() != ValueKind::kRef || !scope->ref_collection() ||
+      scope->ref_collection()->kind() != ValueKind::kRef ||
+      scope->ref_collection()->ref_id() != "databases") {
+    return Status(ErrorCode::kInvalidArgument, "Database Ref expected, " +
+                                                   std::string(TypeName(*scope)) + " provided.");
+  }
+  FQL_ASSIGN_OR_RETURN(uint64_t parent, ResolveScope(scope->ref_database()));
+  FQL_ASSIGN_OR_RETURN(auto rec, ReadSchema(parent, NativeColl::kDatabases, scope->ref_id()));
+  if (!rec || rec->action == storage::Action::kDelete) {
+    return Invalid("Ref refers to undefined database '" + scope->ref_id() + "'");
+  }
+  return rec->uid;
+}
+
+Result<ResolvedRef> StorageContext::Resolve(const Value& ref) {
+  if (ref.kind() != ValueKind::kRef) {
+    return Status(ErrorCode::kInvalidArgument, "Ref expected, " + std::string(TypeName(ref)) +
+                                                   " provided.");
+  }
+  const Value* coll = ref.ref_collection();
+  if (coll == nullptr || coll->kind() != ValueKind::kRef) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Ref " + ToFql(ref) + " names a native collection, not a document.");
+  }
+  ResolvedRef out;
+  out.addr.id = ref.ref_id();
+  if (coll->ref_collection() == nullptr) {
+    // A schema document: Collection("x") is Ref("x", Ref("collections")).
+    FQL_ASSIGN_OR_RETURN(NativeColl kind, NativeOf(coll->ref_id()));
+    FQL_ASSIGN_OR_RETURN(out.addr.db, ResolveScope(ref.ref_database()));
+    out.addr.coll = static_cast<uint64_t>(kind);
+    out.schema = kind;
+    return out;
+  }
+  if (coll->ref_collection()->ref_id() != "collections" &&
+      coll->ref_collection()->ref_id() != "classes") {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Ref " + ToFql(ref) + " is not in a collection.");
+  }
+  FQL_ASSIGN_OR_RETURN(out.addr.db, ResolveScope(coll->ref_database()));
+  FQL_ASSIGN_OR_RETURN(auto rec, ReadSchema(out.addr.db, NativeColl::kCollections, coll->ref_id()));
+  if (!rec || rec->action == storage::Action::kDelete) {
+    return Invalid("Ref refers to undefined collection '" + coll->ref_id() + "'");
+  }
+  out.addr.coll = rec->uid;
+  return out;
+}
+
+Result<std::optional<DocRecord>> StorageContext::ReadSchema(uint64_t db, NativeColl kind,
+                                                            const std::string& name) {
+  return txn_.Read(DocAddress{db, static_cast<uint64_t>(kind), name}, at_);
+}
+
+Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& ref) {
+  FQL_ASSIGN_OR_RETURN(ResolvedRef r, Resolve(ref));
+  if (r.schema != NativeColl::kIndexes) {
+    return Status(ErrorCode::kInvalidArgument, "Index Ref expected, " + ToFql(ref) + " provided.");
+  }
+  FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(r.addr, at_));
+  if (!rec || rec->action == storage::Action::kDelete) {
+    return Invalid("Ref refers to undefined index '" + ref.ref_id() + "'");
+  }
+  return ParseIndex(r.addr.db, rec->uid, rec->body);
+}
+
+Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, uint64_t uid,
+                                                                  const Value& body) {
+  auto def = std::make_shared<IndexDef>();
+  def->db = db;
+  def->uid = uid;
+  const Value* source = Field(body, "source");
+  if (source == nullptr) {
+    return Status(ErrorCode::kValidationFailed, "An index needs a 'source' collection.");
+  }
+  FQL_ASSIGN_OR_RETURN(std::vector<Value> sources, SourceRefs(*source));
+  for (const Value& s : sources) {
+    FQL_ASSIGN_OR_RETURN(ResolvedRef r, Resolve(s));
+    if (r.schema != NativeColl::kCollections) {
+      return Status(ErrorCode::kValidationFailed,
+                    "An index source must be a collection, not " + ToFql(s) + ".");
+    }
+    FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(r.addr, at_));
+    if (!rec || rec->action == storage::Action::kDelete) {
+      return Invalid("Ref refers to undefined collection '" + s.ref_id() + "'");
+    }
+    def->sources.push_back(rec->uid);
+  }
+  FQL_ASSIGN_OR_RETURN(def->terms, ParseFields(Field(body, "terms"), "terms"));
+  FQL_ASSIGN_OR_RETURN(def->values, ParseFields(Field(body, "values"), "values"));
+  if (const Value* u = Field(body, "unique"); u && !u->is_null()) {
+    if (!u->is_bool()) return Status(ErrorCode::kValidationFailed, "'unique' must be a boolean.");
+    def->unique = u->as_bool();
+  }
+  return std::shared_ptr<const IndexDef>(std::move(def));
+}
+
+Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(uint64_t db,
+                                                                              uint64_t coll) {
+  std::vector<std::shared_ptr<const IndexDef>> out;
+  Value native = NativeRefOf(NativeColl::kIndexes, std::nullopt);
+  auto cursor = txn_.ScanCollection(native, db, static_cast<uint64_t>(NativeColl::kIndexes), {});
+  for (; cursor->Valid(); cursor->Next()) {
+    DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
+    FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(addr));
+    if (!rec || rec->action == storage::Action::kDelete) continue;
+    FQL_ASSIGN_OR_RETURN(auto def, ParseIndex(db, rec->uid, rec->body));
+    for (uint64_t s : def->sources) {
+      if (s == coll) {
+        out.push_back(def);
+        break;
+      }
+    }
+  }
+  FQL_RETURN_IF_ERROR(cursor->status());
+  return out;
+}
+
+Status StorageContext::WriteDoc(const ResolvedRef& r, const Value& ref, storage::Action action,
+                                uint64_t uid, const Value& body) {
+  if (at_) {
+    return Status(ErrorCode::kInvalidArgument, "Writes are not allowed inside At().");
+  }
+  std::vector<std::shared_ptr<const IndexDef>> indexes;
+  if (!r.schema) {
+    FQL_ASSIGN_OR_RETURN(indexes, IndexesOn(r.addr.db, r.addr.coll));
+  } else {
+    wrote_schema_ = true;
+  }
+  std::vector<const IndexDef*> raw;
+  for (const auto& d : indexes) raw.push_back(d.get());
+  return txn_.Write(r.addr, ref, action, uid, body, raw);
+}
+
+Value StorageContext::DocValue(const Value& ref, const DocRecord& record) {
+  Fields f;
+  f.emplace_back("ref", ref);
+  f.emplace_back("ts", Value::Long(static_cast<int64_t>(record.ts)));
+  if (record.body.is_object()) {
+    for (const auto& field : record.body.fields()) f.push_back(field);
+  }
+  return Value::MakeObject(std::move(f));
+}
+
+}  // namespace fqldb::executor::internal

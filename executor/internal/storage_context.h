@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "storage/transaction.h"
+
+namespace fqldb::executor::internal {
+
+// What a ref names once resolved against the schema.
+struct ResolvedRef {
+  storage::DocAddress addr;
+  // Set for refs to schema documents (Collection("x"), Index("i")...).
+  std::optional<storage::NativeColl> schema;
+};
+
+// The storage side of one query run: its transaction, the database it runs
+// in, the snapshot of an enclosing At(), and schema resolution (collection
+// and index names to the uids storage keys use). Not thread-safe; one per
+// transaction attempt.
+class StorageContext {
+ public:
+  StorageContext(storage::Transaction& txn, uint64_t db) : txn_(txn), db_(db) {}
+
+  storage::Transaction& txn() { return txn_; }
+  uint64_t db() const { return db_; }
+  // The snapshot reads use: At()'s, else the transaction's.
+  std::optional<uint64_t> at() const { return at_; }
+  void set_at(std::optional<uint64_t> at) { at_ = at; }
+  bool wrote_schema() const { return wrote_schema_; }
+
+  // The database a ref's `database` part names (nullptr: this context's).
+  // Errors: kInvalidRef for a database that does not exist.
+  Result<uint64_t> ResolveScope(const Value* scope);
+  // Where the document `ref` names lives. Errors: kInvalidRef (undefined
+  // collection), kInvalidArgument (not a document or schema ref),
+  // kUnsupported (keys, roles, tokens...).
+  Result<ResolvedRef> Resolve(const Value& ref);
+  // The schema document `name` in the native collection `kind` of `db`.
+  Result<std::optional<storage::DocRecord>> ReadSchema(uint64_t db, storage::NativeColl kind,
+                                                       const std::string& name);
+  // The definition of the index `ref` names. Errors: kInvalidRef.
+  Result<std::shared_ptr<const storage::IndexDef>> IndexDefOf(const Value& ref);
+  // Parses a stored index document (also used to validate CreateIndex).
+  Result<std::shared_ptr<const storage::IndexDef>> ParseIndex(uint64_t db, uint64_t uid,
+                                                             const Value& body);
+  // The indexes of `db` whose sources include collection `coll`.
+  Result<std::vector<std::shared_ptr<const storage::IndexDef>>> IndexesOn(uint64_t db, uint64_t coll);
+
+  // Writes a version of the document at `r` and maintains every index over
+  // its collection.
+  Status WriteDoc(const ResolvedRef& r, const Value& ref, storage::Action action, uint64_t uid,
+                  const Value& body);
+
+  // The document as FQL shows it: {ref, ts, ...body}.
+  static Value DocValue(const Value& ref, const storage::DocRecord& record);
+
+ private:
+  storage::Transaction& txn_;
+  uint64_t db_;
+  std::optional<uint64_t> at_;
+  bool wrote_schema_ = false;
+};
+
+// The native collection a native ref names ("collections" -> kCollections).
+// Errors: kUnsupported for natives this build does not store (keys, roles...).
+Result<storage::NativeColl> NativeOf(const std::string& id);
+// The native ref of a schema kind: NativeRef("collections") for kCollections.
+Value NativeRefOf(storage::NativeColl kind, std::optional<Value> scope);
+
+}  // namespace fqldb::executor::internal

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/internal/commit_log.h"
+#include "storage/internal/conflict_tracker.h"
+#include "storage/internal/partition.h"
+#include "storage/internal/write_codec.h"
+
+namespace fqldb::storage {
+
+using internal::Durability;
+
+struct EngineOptions {
+  // Partitions for a new data directory (a power of two, 1..1024). An
+  // existing directory keeps the count it was created with.
+  uint32_t partitions = 8;
+  Durability durability = Durability::kSync;
+  // Recent written keys the sequencer remembers for conflict checks.
+  size_t conflict_window_keys = 1u << 20;
+};
+
+using internal::PartitionWrite;
+
+// What a transaction hands the sequencer at commit.
+struct CommitRequest {
+  uint64_t read_ts = 0;
+  std::vector<std::string> read_keys;           // logical keys read
+  std::vector<internal::KeyRange> read_ranges;  // logical key ranges scanned
+  std::vector<PartitionWrite> writes;
+};
+
+// Counters for tests, benchmarks and `:stats`.
+struct EngineStats {
+  uint64_t commits = 0;
+  uint64_t conflicts = 0;
+  uint64_t fsyncs = 0;
+};
+
+// The storage engine of one data directory: P LevelDB partitions, the
+// commit log and the sequencer, in one process. A directory is locked by
+// one Engine at a time (a second open, here or in another process, fails
+// with kUnavailable). Opening replays the log into every partition past the
+// ts it had applied, so a crash loses no acknowledged commit.
+// Thread-safe: any number of threads read and commit concurrently.
+class Engine {
+ public:
+  // Opens or creates the data directory `dir`. Errors: kIo (files),
+  // kUnavailable (locked by another process), kInvalidArgument (options).
+  static Result<std::unique_ptr<Engine>> Open(const std::string& dir, const EngineOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  uint32_t partitions() const { return static_cast<uint32_t>(partitions_.size()); }
+  const internal::Partition& partition(uint32_t i) const { return *partitions_[i]; }
+  const std::string& dir() const { return dir_; }
+
+  // The snapshot a new transaction reads at: the newest commit that every
+  // partition has applied, so it follows every acknowledged commit.
+  uint64_t ReadTs() const { return read_ts_.load(std::memory_order_acquire); }
+
+  // Commits a transaction: checks that nothing it read changed after its
+  // read ts (else kContendedTransaction, nothing written), assigns the
+  // commit ts, appends to the log (durably, per the durability mode, with
+  // group commit), applies to the partitions in ts order and returns the
+  // commit ts. Errors: kContendedTransaction, kIo (the engine then refuses
+  // every later commit).
+  Result<uint64_t> Commit(const CommitRequest& request);
+
+  // A fresh document id: unique in this directory, increasing, 18 digits
+  // like the ids Fauna issued.
+  uint64_t NextId();
+
+  EngineStats stats() const;
+
+ private:
+  Engine() = default;
+  Status Recover();
+  Status ApplyThrough(uint64_t ts);
+  Status ApplyOne(uint64_t ts, const std::vector<PartitionWrite>& writes, bool replay);
+
+  std::string dir_;
+  int lock_fd_ = -1;
+  std::vector<std::unique_ptr<internal::Partition>> partitions_;
+  std::unique_ptr<internal::CommitLog> log_;
+
+  // The sequencer: conflict check, ts assignment and log order.
+  std::mutex seq_mu_;
+  internal::ConflictTracker tracker_;
+  uint64_t last_ts_ = 0;
+  Status failed_;  // sticky after an I/O failure
+
+  // Commits written to the log but not yet applied, by ts.
+  std::mutex apply_mu_;
+  std::map<uint64_t, std::vector<PartitionWrite>> pending_;
+  std::atomic<uint64_t> read_ts_{0};
+
+  std::atomic<uint64_t> last_id_{0};
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> conflicts_{0};
+};
+
+}  // namespace fqldb::storage

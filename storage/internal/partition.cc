@@ -1,0 +1,240 @@
+#include "storage/internal/partition.h"
+
+#include <leveldb/db.h>
+#include <leveldb/iterator.h>
+#include <leveldb/write_batch.h>
+
+#include "storage/internal/leveldb_status.h"
+
+namespace fqldb::storage::internal {
+
+namespace {
+
+// Holds the applied ts; sorts before every logical key (they start with a letter).
+constexpr std::string_view kAppliedKey{"\0applied", 8};
+constexpr size_t kTsBytes = 8;
+
+void PutBigEndian(uint64_t v, std::string* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+uint64_t GetBigEndian(std::string_view in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < kTsBytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
+std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Splits a physical key into its logical key and ts; false for keys that
+// are not versions (the applied marker).
+bool SplitVersionKey(std::string_view physical, std::string_view* logical, uint64_t* ts) {
+  if (physical.size() < kTsBytes || physical[0] == '\0') return false;
+  *logical = physical.substr(0, physical.size() - kTsBytes);
+  *ts = ~GetBigEndian(physical.substr(physical.size() - kTsBytes));
+  return true;
+}
+
+}  // namespace
+
+void AppendVersionKey(std::string_view logical, uint64_t ts, std::string* out) {
+  out->append(logical);
+  PutBigEndian(~ts, out);
+}
+
+Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path) {
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.max_open_files = 256;
+  options.compression = leveldb::kNoCompression;
+  leveldb::DB* raw = nullptr;
+  FQL_RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(options, path, &raw), "cannot open " + path));
+  std::unique_ptr<Partition> p(new Partition());
+  p->db_.reset(raw);
+  std::string applied;
+  leveldb::Status s = p->db_->Get(leveldb::ReadOptions(), ToSlice(kAppliedKey), &applied);
+  if (s.ok() && applied.size() == kTsBytes) {
+    p->applied_ts_.store(GetBigEndian(applied), std::memory_order_release);
+  } else if (!s.ok() && !s.IsNotFound()) {
+    return FromLevelDb(s, "cannot read " + path);
+  }
+  return p;
+}
+
+Partition::~Partition() = default;
+
+Status Partition::Apply(uint64_t ts, std::span<const VersionWrite* const> writes) {
+  leveldb::WriteBatch batch;
+  std::string key;
+  for (const VersionWrite* w : writes) {
+    key.clear();
+    AppendVersionKey(w->key, w->ts, &key);
+    if (w->erase) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, w->value);
+    }
+  }
+  std::string applied;
+  PutBigEndian(ts, &applied);
+  batch.Put(ToSlice(kAppliedKey), applied);
+  // Not synced: the commit log is what makes a commit durable, and a
+  // partition replays it past its applied ts after a crash.
+  FQL_RETURN_IF_ERROR(FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "partition write"));
+  if (ts > applied_ts()) applied_ts_.store(ts, std::memory_order_release);
+  return Status::Ok();
+}
+
+Result<std::optional<Version>> Partition::Latest(std::string_view key, uint64_t at) const {
+  std::string target;
+  AppendVersionKey(key, at, &target);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  it->Seek(target);
+  if (!it->Valid()) {
+    FQL_RETURN_IF_ERROR(FromLevelDb(it->status(), "partition read"));
+    return std::optional<Version>();
+  }
+  std::string_view logical;
+  uint64_t ts = 0;
+  if (!SplitVersionKey(ToView(it->key()), &logical, &ts) || logical != key) {
+    return std::optional<Version>();
+  }
+  return std::optional<Version>(Version{ts, it->value().ToString()});
+}
+
+Result<std::vector<Version>> Partition::History(std::string_view key, uint64_t at) const {
+  std::string target;
+  AppendVersionKey(key, at, &target);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::vector<Version> out;
+  for (it->Seek(target); it->Valid(); it->Next()) {
+    std::string_view logical;
+    uint64_t ts = 0;
+    if (!SplitVersionKey(ToView(it->key()), &logical, &ts) || logical != key) break;
+    out.push_back(Version{ts, it->value().ToString()});
+  }
+  FQL_RETURN_IF_ERROR(FromLevelDb(it->status(), "partition read"));
+  return std::vector<Version>(out.rbegin(), out.rend());
+}
+
+std::unique_ptr<VisibleIterator> Partition::Scan(std::string begin, std::string end, uint64_t at,
+                                                 bool reverse) const {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  return std::make_unique<VisibleIterator>(std::move(it), std::move(begin), std::move(end), at,
+                                           reverse);
+}
+
+VisibleIterator::VisibleIterator(std::unique_ptr<leveldb::Iterator> it, std::string begin,
+                                 std::string end, uint64_t at, bool reverse)
+    : it_(std::move(it)), begin_(std::move(begin)), end_(std::move(end)), at_(at), reverse_(reverse) {
+  if (reverse_) {
+    it_->Seek(end_);  // the first version of `end`, or past it: step back once
+    if (it_->Valid()) {
+      it_->Prev();
+    } else {
+      it_->SeekToLast();
+    }
+    FindBackward();
+  } else {
+    it_->Seek(begin_);
+    FindForward();
+  }
+}
+
+VisibleIterator::~VisibleIterator() = default;
+
+Status VisibleIterator::status() const { return FromLevelDb(it_->status(), "partition scan"); }
+
+void VisibleIterator::Next() {
+  if (!valid_) return;
+  if (reverse_) {
+    FindBackward();  // already positioned before the emitted key's group
+  } else {
+    FindForward();
+  }
+}
+
+// Positioned at a physical key; emits the first logical key at or after it
+// whose newest version at or before at_ is visible, leaving the iterator
+// past that key's versions.
+void VisibleIterator::FindForward() {
+  valid_ = false;
+  while (it_->Valid()) {
+    std::string_view logical;
+    uint64_t ts = 0;
+    if (!SplitVersionKey(ToView(it_->key()), &logical, &ts)) {
+      it_->Next();
+      continue;
+    }
+    if (logical >= end_) return;
+    std::string group(logical);
+    bool found = false;
+    // Versions run newest first: the first with ts <= at_ is the one to read.
+    for (int steps = 0; it_->Valid(); ++steps) {
+      std::string_view l2;
+      uint64_t t2 = 0;
+      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != group) break;
+      if (!found && t2 <= at_) {
+        found = true;
+        version_.ts = t2;
+        version_.value = it_->value().ToString();
+      }
+      if (found && steps >= 4) {
+        // Long history: jump past the group's oldest possible version.
+        std::string last;
+        AppendVersionKey(group, 0, &last);
+        it_->Seek(last);
+        if (it_->Valid() && ToView(it_->key()) == last) it_->Next();
+        break;
+      }
+      it_->Next();
+    }
+    if (found && version_.action() != Action::kDelete) {
+      key_ = std::move(group);
+      valid_ = true;
+      return;
+    }
+  }
+}
+
+// Positioned at the last physical key of a group (or of the range); emits
+// the nearest visible logical key at or before it, leaving the iterator
+// before that key's versions.
+void VisibleIterator::FindBackward() {
+  valid_ = false;
+  while (it_->Valid()) {
+    std::string_view logical;
+    uint64_t ts = 0;
+    if (!SplitVersionKey(ToView(it_->key()), &logical, &ts)) {
+      it_->Prev();
+      continue;
+    }
+    if (logical < begin_) return;
+    if (logical >= end_) {
+      it_->Prev();
+      continue;
+    }
+    std::string group(logical);
+    bool found = false;
+    // Backwards, versions run oldest first: the last with ts <= at_ wins.
+    while (it_->Valid()) {
+      std::string_view l2;
+      uint64_t t2 = 0;
+      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != group) break;
+      if (t2 <= at_) {
+        found = true;
+        version_.ts = t2;
+        version_.value = it_->value().ToString();
+      }
+      it_->Prev();
+    }
+    if (found && version_.action() != Action::kDelete) {
+      key_ = std::move(group);
+      valid_ = true;
+      return;
+    }
+  }
+}
+
+}  // namespace fqldb::storage::internal

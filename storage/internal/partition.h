@@ -1,0 +1,111 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace leveldb {
+class DB;
+class Iterator;
+}  // namespace leveldb
+
+namespace fqldb::storage::internal {
+
+// What a stored version records; the first byte of every version's value.
+// Index entries use kCreate for "add" and kDelete for "remove".
+enum class Action : uint8_t { kCreate = 0, kUpdate = 1, kDelete = 2 };
+
+// One version of a logical key. `value` starts with the Action byte.
+struct Version {
+  uint64_t ts = 0;
+  std::string value;
+  Action action() const { return value.empty() ? Action::kDelete : static_cast<Action>(value[0]); }
+};
+
+// A physical change: put version `ts` of `key`, or erase that version.
+struct VersionWrite {
+  std::string key;
+  uint64_t ts = 0;
+  std::string value;
+  bool erase = false;
+};
+
+// Appends the physical key of version `ts` of `logical`: the logical key
+// followed by the inverted big-endian ts, so that newer versions sort first
+// and "the newest version at or before T" is one seek.
+void AppendVersionKey(std::string_view logical, uint64_t ts, std::string* out);
+
+class VisibleIterator;
+
+// One partition: a LevelDB holding MVCC versions of logical keys, and the
+// highest commit ts applied to it. Thread-safe: reads run concurrently
+// with Apply, which callers serialize.
+class Partition {
+ public:
+  // Opens or creates the LevelDB at `path`. Errors: kIo.
+  static Result<std::unique_ptr<Partition>> Open(const std::string& path);
+  ~Partition();
+  Partition(const Partition&) = delete;
+  Partition& operator=(const Partition&) = delete;
+
+  uint64_t applied_ts() const { return applied_ts_.load(std::memory_order_acquire); }
+
+  // Applies `writes` and records `ts` as applied, atomically (one batch).
+  Status Apply(uint64_t ts, std::span<const VersionWrite* const> writes);
+
+  // The newest version of `key` with ts <= at (a tombstone included), or
+  // nullopt when there is none.
+  Result<std::optional<Version>> Latest(std::string_view key, uint64_t at) const;
+
+  // Every version of `key` with ts <= at, oldest first.
+  Result<std::vector<Version>> History(std::string_view key, uint64_t at) const;
+
+  // Iterates the logical keys in [begin, end) whose newest version at or
+  // before `at` is not a delete, ascending or (reverse) descending.
+  std::unique_ptr<VisibleIterator> Scan(std::string begin, std::string end, uint64_t at,
+                                        bool reverse) const;
+
+ private:
+  Partition() = default;
+  std::unique_ptr<leveldb::DB> db_;
+  std::atomic<uint64_t> applied_ts_{0};
+};
+
+// A cursor over the visible logical keys of one partition (see Scan).
+// Not thread-safe. The key() and version() references are valid until the
+// next call to Next().
+class VisibleIterator {
+ public:
+  VisibleIterator(std::unique_ptr<leveldb::Iterator> it, std::string begin, std::string end,
+                  uint64_t at, bool reverse);
+  ~VisibleIterator();
+
+  bool Valid() const { return valid_; }
+  const std::string& key() const { return key_; }
+  const Version& version() const { return version_; }
+  void Next();
+  // kIo when LevelDB reported an error (Valid() is then false).
+  Status status() const;
+
+ private:
+  void FindForward();
+  void FindBackward();
+
+  std::unique_ptr<leveldb::Iterator> it_;
+  std::string begin_;
+  std::string end_;
+  uint64_t at_;
+  bool reverse_;
+  bool valid_ = false;
+  std::string key_;
+  Version version_;
+};
+
+}  // namespace fqldb::storage::internal

@@ -1,0 +1,376 @@
+#include "storage/transaction.h"
+
+#include <algorithm>
+#include <set>
+
+#include "storage/doc_codec.h"
+#include "storage/key_codec.h"
+#include "storage/internal/entry_extractor.h"
+
+namespace fqldb::storage {
+
+namespace {
+
+using internal::Version;
+using internal::VisibleIterator;
+
+constexpr char kDocTag = 'D';
+constexpr char kIndexTag = 'I';
+
+void PutBigEndian(uint64_t v, std::string* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+void PutLittleEndian(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t GetLittleEndian(std::string_view in) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
+  return v;
+}
+
+// FNV-1a: stable across builds, since partition placement is persistent.
+uint64_t Hash(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : bytes) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string Prefix(char tag, uint64_t db, uint64_t uid) {
+  std::string out(1, tag);
+  PutBigEndian(db, &out);
+  PutBigEndian(uid, &out);
+  return out;
+}
+
+std::string DocKey(const DocAddress& a) {
+  std::string key = Prefix(kDocTag, a.db, a.coll);
+  Status st = EncodeKey(Value::Ref(a.id, std::nullopt), &key);
+  FQL_CHECK(st.ok());  // a bare ref always encodes
+  return key;
+}
+
+// The smallest key above every key that starts with `prefix`.
+std::string Successor(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (prefix.empty()) return std::string(16, '\xFF');
+  prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::string DocValue(Action action, uint64_t uid, const std::string& body) {
+  std::string v(1, static_cast<char>(action));
+  PutLittleEndian(uid, &v);
+  v += body;
+  return v;
+}
+
+Result<DocRecord> DecodeDocRecord(uint64_t ts, std::string_view value) {
+  if (value.size() < 9 || static_cast<uint8_t>(value[0]) > 2) {
+    return Status(ErrorCode::kInternal, "corrupt document version");
+  }
+  DocRecord r;
+  r.ts = ts;
+  r.action = static_cast<Action>(value[0]);
+  r.uid = GetLittleEndian(value.substr(1, 8));
+  if (r.action != Action::kDelete) {
+    FQL_ASSIGN_OR_RETURN(r.body, DecodeDocument(value.substr(9)));
+  }
+  return r;
+}
+
+// The document as indexes see it: {ref, ts, ...body}.
+Value IndexedDoc(const Value& ref, uint64_t ts, const Value& body) {
+  Fields f;
+  f.emplace_back("ref", ref);
+  f.emplace_back("ts", Value::Long(static_cast<int64_t>(ts)));
+  if (body.is_object()) {
+    for (const Field& field : body.fields()) f.push_back(field);
+  }
+  return Value::MakeObject(std::move(f));
+}
+
+// Merges the visible keys of several partitions and the transaction's own
+// writes into one ordered stream of set entries.
+class MergeCursor : public EntryCursor {
+ public:
+  using Decoder = std::function<Status(std::string_view key, const Version& v, SetEntry* out)>;
+
+  MergeCursor(std::vector<std::unique_ptr<VisibleIterator>> its,
+              std::vector<std::pair<std::string, Version>> own, bool reverse, Decoder decode)
+      : its_(std::move(its)), own_(std::move(own)), reverse_(reverse), decode_(std::move(decode)) {
+    Advance();
+  }
+
+  bool Valid() const override { return valid_; }
+  const SetEntry& entry() const override { return entry_; }
+  void Next() override { Advance(); }
+  Status status() const override { return status_; }
+
+ private:
+  bool Before(std::string_view a, std::string_view b) const { return reverse_ ? a > b : a < b; }
+
+  void Advance() {
+    valid_ = false;
+    while (status_.ok()) {
+      VisibleIterator* best = nullptr;
+      for (auto& it : its_) {
+        if (!it->Valid()) {
+          Status st = it->status();
+          if (!st.ok()) {
+            status_ = st;
+            return;
+          }
+          continue;
+        }
+        if (best == nullptr || Before(it->key(), best->key())) best = it.get();
+      }
+      bool own_first = own_pos_ < own_.size() &&
+                       (best == nullptr || !Before(best->key(), own_[own_pos_].first));
+      if (best == nullptr && !own_first) return;
+      std::string key;
+      Version version;
+      if (own_first) {
+        if (best != nullptr && best->key() == own_[own_pos_].first) best->Next();
+        key = own_[own_pos_].first;
+        version = own_[own_pos_].second;
+        ++own_pos_;
+        if (version.action() == Action::kDelete) continue;
+      } else {
+        key = best->key();
+        version = best->version();
+        best->Next();
+      }
+      status_ = decode_(key, version, &entry_);
+      valid_ = status_.ok();
+      return;
+    }
+  }
+
+  std::vector<std::unique_ptr<VisibleIterator>> its_;
+  std::vector<std::pair<std::string, Version>> own_;
+  size_t own_pos_ = 0;
+  bool reverse_;
+  Decoder decode_;
+  bool valid_ = false;
+  SetEntry entry_;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::string> EncodeOrderPrefix(const IndexDef* def, const Array& prefix) {
+  std::string out;
+  size_t nvalues = def ? def->values.size() : 0;
+  for (size_t i = 0; i < prefix.size() && i <= nvalues; ++i) {
+    std::string part;
+    FQL_RETURN_IF_ERROR(EncodeKey(prefix[i], &part));
+    if (i < nvalues && def->values[i].reverse) {
+      for (char& c : part) c = static_cast<char>(~static_cast<uint8_t>(c));
+    }
+    out += part;
+  }
+  return out;
+}
+
+std::string OrderPrefixSuccessor(std::string prefix) { return Successor(std::move(prefix)); }
+
+Transaction::Transaction(Engine& engine, uint64_t read_ts, uint64_t provisional_ts)
+    : engine_(engine), read_ts_(read_ts), provisional_ts_(provisional_ts) {
+  request_.read_ts = read_ts;
+}
+
+uint32_t Transaction::DocPartition(const DocAddress& addr) const {
+  std::string bytes = Prefix(kDocTag, addr.db, addr.coll) + addr.id;
+  return static_cast<uint32_t>(Hash(bytes) & (engine_.partitions() - 1));
+}
+
+Result<std::optional<DocRecord>> Transaction::Read(const DocAddress& addr,
+                                                   std::optional<uint64_t> at) {
+  std::string key = DocKey(addr);
+  bool snapshot = !at || *at >= read_ts_;
+  if (snapshot) {
+    auto own = writes_.find(key);
+    if (own != writes_.end()) {
+      FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(provisional_ts_, own->second.value));
+      return std::optional<DocRecord>(std::move(r));
+    }
+    request_.read_keys.push_back(key);
+  }
+  const auto& part = engine_.partition(DocPartition(addr));
+  FQL_ASSIGN_OR_RETURN(std::optional<Version> v, part.Latest(key, snapshot ? read_ts_ : *at));
+  if (!v) return std::optional<DocRecord>();
+  FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v->ts, v->value));
+  return std::optional<DocRecord>(std::move(r));
+}
+
+Result<std::vector<DocRecord>> Transaction::History(const DocAddress& addr,
+                                                    std::optional<uint64_t> at) {
+  std::string key = DocKey(addr);
+  bool snapshot = !at || *at >= read_ts_;
+  const auto& part = engine_.partition(DocPartition(addr));
+  FQL_ASSIGN_OR_RETURN(std::vector<Version> versions, part.History(key, snapshot ? read_ts_ : *at));
+  std::vector<DocRecord> out;
+  for (const Version& v : versions) {
+    FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v.ts, v.value));
+    out.push_back(std::move(r));
+  }
+  if (snapshot) {
+    request_.read_keys.push_back(key);
+    auto own = writes_.find(key);
+    if (own != writes_.end()) {
+      FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(provisional_ts_, own->second.value));
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+Status Transaction::Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
+                          const Value& body, std::span<const IndexDef* const> indexes) {
+  FQL_ASSIGN_OR_RETURN(std::optional<DocRecord> old, Read(addr));
+  std::optional<Value> old_doc, new_doc;
+  if (old && old->action != Action::kDelete) old_doc = IndexedDoc(ref, old->ts, old->body);
+  if (action != Action::kDelete) new_doc = IndexedDoc(ref, provisional_ts_, body);
+  for (const IndexDef* def : indexes) {
+    FQL_RETURN_IF_ERROR(PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr,
+                                   new_doc ? &*new_doc : nullptr));
+  }
+  std::string encoded;
+  if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
+  writes_[DocKey(addr)] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
+  return Status::Ok();
+}
+
+Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
+                                  const DocRecord& record) {
+  if (record.action == Action::kDelete) return Status::Ok();
+  Value doc = IndexedDoc(ref, record.ts, record.body);
+  return PutEntries(def, ref, addr, nullptr, &doc);
+}
+
+Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
+                               const Value* old_doc, const Value* new_doc) {
+  std::vector<internal::IndexEntryKey> old_entries, new_entries;
+  if (old_doc) {
+    FQL_ASSIGN_OR_RETURN(old_entries, internal::ExtractEntries(def, ref, *old_doc));
+  }
+  if (new_doc) {
+    FQL_ASSIGN_OR_RETURN(new_entries, internal::ExtractEntries(def, ref, *new_doc));
+  }
+  std::set<std::string> old_keys, new_keys;  // terms_key + order_key
+  for (const auto& e : old_entries) old_keys.insert(e.terms_key + e.order_key);
+  for (const auto& e : new_entries) new_keys.insert(e.terms_key + e.order_key);
+  std::string prefix = Prefix(kIndexTag, def.db, def.uid);
+  auto partition_of = [&](const internal::IndexEntryKey& e) -> uint32_t {
+    if (def.terms.empty()) return DocPartition(addr);
+    return static_cast<uint32_t>(Hash(prefix + e.terms_key) & (engine_.partitions() - 1));
+  };
+  for (const auto& e : old_entries) {
+    if (new_keys.count(e.terms_key + e.order_key)) continue;
+    std::string value(1, static_cast<char>(Action::kDelete));
+    value += e.payload;
+    writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
+  }
+  for (const auto& e : new_entries) {
+    if (old_keys.count(e.terms_key + e.order_key)) continue;
+    if (def.unique) {
+      ScanBounds bounds;
+      bounds.start = e.values_key;
+      bounds.stop = Successor(e.values_key);
+      FQL_ASSIGN_OR_RETURN(auto cursor, ScanIndex(def, e.terms, bounds));
+      for (; cursor->Valid(); cursor->Next()) {
+        if (!Equals(cursor->entry().ref, ref)) {
+          return Status(ErrorCode::kInstanceNotUnique, "document is not unique.");
+        }
+      }
+      FQL_RETURN_IF_ERROR(cursor->status());
+    }
+    std::string value(1, static_cast<char>(Action::kCreate));
+    value += e.payload;
+    writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<EntryCursor> Transaction::Scan(std::vector<uint32_t> parts, std::string prefix,
+                                               const ScanBounds& bounds, std::optional<uint64_t> at,
+                                               MergeDecoder decode) {
+  bool snapshot = !at || *at >= read_ts_;
+  uint64_t ts = snapshot ? read_ts_ : *at;
+  std::string begin = prefix + bounds.start;
+  std::string end = bounds.stop.empty() ? Successor(prefix) : prefix + bounds.stop;
+  std::vector<std::unique_ptr<VisibleIterator>> its;
+  for (uint32_t p : parts) its.push_back(engine_.partition(p).Scan(begin, end, ts, bounds.reverse));
+  std::vector<std::pair<std::string, Version>> own;
+  if (snapshot) {
+    request_.read_ranges.push_back(internal::KeyRange{begin, end});
+    for (auto it = writes_.lower_bound(begin); it != writes_.end() && it->first < end; ++it) {
+      own.emplace_back(it->first, Version{provisional_ts_, it->second.value});
+    }
+    if (bounds.reverse) std::reverse(own.begin(), own.end());
+  }
+  return std::make_unique<MergeCursor>(std::move(its), std::move(own), bounds.reverse,
+                                       std::move(decode));
+}
+
+std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, uint64_t db,
+                                                         uint64_t coll, const ScanBounds& bounds,
+                                                         std::optional<uint64_t> at) {
+  std::vector<uint32_t> parts(engine_.partitions());
+  for (uint32_t i = 0; i < parts.size(); ++i) parts[i] = i;
+  std::string prefix = Prefix(kDocTag, db, coll);
+  size_t skip = prefix.size();
+  return Scan(std::move(parts), std::move(prefix), bounds, at,
+              [coll_ref, skip](std::string_view key, const Version& v, SetEntry* out) -> Status {
+                std::string_view rest = key.substr(skip);
+                FQL_ASSIGN_OR_RETURN(Value bare, DecodeKey(&rest));
+                if (bare.kind() != ValueKind::kRef) {
+                  return Status(ErrorCode::kInternal, "corrupt document key");
+                }
+                out->ref = Value::Ref(bare.ref_id(), coll_ref);
+                out->values.clear();
+                out->ts = v.ts;
+                out->order_key.clear();
+                return EncodeKey(out->ref, &out->order_key);
+              });
+}
+
+Result<std::unique_ptr<EntryCursor>> Transaction::ScanIndex(const IndexDef& def, const Array& terms,
+                                                            const ScanBounds& bounds,
+                                                            std::optional<uint64_t> at) {
+  std::string prefix = Prefix(kIndexTag, def.db, def.uid);
+  std::string terms_key;
+  FQL_RETURN_IF_ERROR(EncodeKey(Value::MakeArray(terms), &terms_key));
+  std::vector<uint32_t> parts;
+  if (def.terms.empty()) {
+    for (uint32_t i = 0; i < engine_.partitions(); ++i) parts.push_back(i);
+  } else {
+    parts.push_back(static_cast<uint32_t>(Hash(prefix + terms_key) & (engine_.partitions() - 1)));
+  }
+  prefix += terms_key;
+  size_t skip = prefix.size();
+  return Scan(std::move(parts), std::move(prefix), bounds, at,
+              [skip](std::string_view key, const Version& v, SetEntry* out) -> Status {
+                return internal::DecodeEntry(key.substr(skip), v, out);
+              });
+}
+
+Result<uint64_t> Transaction::Commit() {
+  request_.writes.clear();
+  for (auto& [key, w] : writes_) {
+    PartitionWrite pw;
+    pw.partition = w.partition;
+    pw.write.key = key;
+    pw.write.value = w.value;
+    request_.writes.push_back(std::move(pw));
+  }
+  return engine_.Commit(request_);
+}
+
+}  // namespace fqldb::storage

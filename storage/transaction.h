@@ -1,0 +1,179 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "storage/engine.h"
+
+namespace fqldb::storage {
+
+using internal::Action;
+
+// Schema lives in reserved collections of each database; their ids are
+// the schema documents' names.
+enum class NativeColl : uint64_t {
+  kCollections = 1,
+  kIndexes = 2,
+  kFunctions = 3,
+  kDatabases = 4,
+};
+inline constexpr uint64_t kRootDb = 0;
+// User collection and index uids are at least this (below: reserved).
+inline constexpr uint64_t kFirstUserUid = 1024;
+
+// Where a document lives: database uid, collection uid and document id.
+struct DocAddress {
+  uint64_t db = kRootDb;
+  uint64_t coll = 0;
+  std::string id;
+};
+
+// One stored version of a document. `body` is the document without its ref
+// and ts (for user documents `{data: ...}`); null for a delete. `uid` names
+// schema documents (the collection, index or database they define).
+struct DocRecord {
+  uint64_t ts = 0;
+  Action action = Action::kCreate;
+  uint64_t uid = 0;
+  Value body;
+};
+
+// One field an index reads from a document: a path into `{ref, ts, data}`
+// (strings and array positions), or a binding computed by the executor.
+struct IndexField {
+  std::vector<Value> path;
+  std::function<Result<Value>(const Value& doc)> binding;
+  bool reverse = false;
+};
+
+// What storage needs to maintain and read an index.
+struct IndexDef {
+  uint64_t db = kRootDb;
+  uint64_t uid = 0;
+  std::vector<uint64_t> sources;  // collection uids
+  std::vector<IndexField> terms;
+  std::vector<IndexField> values;
+  bool unique = false;
+};
+
+// An entry of a set as storage produces it: the index's value tuple (empty
+// for collection scans), the document ref, and the bytes that order it
+// (values then ref, with reverse fields inverted).
+struct SetEntry {
+  std::string order_key;
+  Array values;
+  Value ref;
+  uint64_t ts = 0;
+};
+
+// A forward or reverse stream of set entries. Not thread-safe.
+class EntryCursor {
+ public:
+  virtual ~EntryCursor() = default;
+  virtual bool Valid() const = 0;
+  virtual const SetEntry& entry() const = 0;
+  virtual void Next() = 0;
+  // An error that ended the stream early (Valid() is then false).
+  virtual Status status() const = 0;
+};
+
+// Which part of a set's order to read: entries whose order key starts at
+// `start` (inclusive; empty = the beginning) and ends before `stop`
+// (exclusive; empty = the end). Bounds are order-key prefixes built with
+// EncodeOrderPrefix.
+struct ScanBounds {
+  std::string start;
+  std::string stop;
+  bool reverse = false;
+};
+
+// Encodes a cursor or range bound (a prefix of values-then-ref) in the
+// order key form of `def` (nullptr for a collection scan: the ref only).
+// Errors: kInvalidArgument for values keys cannot hold (objects, lambdas).
+Result<std::string> EncodeOrderPrefix(const IndexDef* def, const Array& prefix);
+// The smallest order key above every key that starts with `prefix`: the
+// exclusive end of an inclusive prefix bound.
+std::string OrderPrefixSuccessor(std::string prefix);
+
+// One transaction on an Engine: reads at one snapshot, buffers writes (and
+// sees them), maintains index entries as documents change, and commits all
+// or nothing. Not thread-safe: one thread runs a transaction.
+class Transaction {
+ public:
+  // Reads at `read_ts`. Versions this transaction writes carry
+  // `provisional_ts` until commit, when the engine assigns the real ts (the
+  // caller substitutes it in what it returns).
+  Transaction(Engine& engine, uint64_t read_ts, uint64_t provisional_ts);
+
+  uint64_t read_ts() const { return read_ts_; }
+  uint64_t provisional_ts() const { return provisional_ts_; }
+  bool has_writes() const { return !writes_.empty(); }
+  Engine& engine() const { return engine_; }
+
+  // The version of a document visible at `at` (the snapshot when absent; a
+  // read at the snapshot sees this transaction's writes). Deletes come back
+  // as records with a null body. nullopt: never written by then.
+  Result<std::optional<DocRecord>> Read(const DocAddress& addr, std::optional<uint64_t> at = {});
+
+  // Every version of a document up to `at`, oldest first (this
+  // transaction's own write last).
+  Result<std::vector<DocRecord>> History(const DocAddress& addr, std::optional<uint64_t> at = {});
+
+  // Writes a new version of a document (body null for a delete) and
+  // updates the entries of `indexes` (those covering its collection).
+  // `ref` is the document's ref, as indexes see it. Errors:
+  // kInstanceNotUnique when a unique index would hold a duplicate.
+  Status Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
+               const Value& body, std::span<const IndexDef* const> indexes);
+
+  // Adds the entries `def` holds for an existing document (when an index
+  // is built over documents already stored). Errors: as Write.
+  Status IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
+                       const DocRecord& record);
+
+  // The visible documents of a collection, in ref order; their refs name
+  // `coll_ref`.
+  std::unique_ptr<EntryCursor> ScanCollection(const Value& coll_ref, uint64_t db, uint64_t coll,
+                                              const ScanBounds& bounds,
+                                              std::optional<uint64_t> at = {});
+  // The entries of `def` matching `terms` (empty when the index has none),
+  // in index order.
+  Result<std::unique_ptr<EntryCursor>> ScanIndex(const IndexDef& def, const Array& terms,
+                                                 const ScanBounds& bounds,
+                                                 std::optional<uint64_t> at = {});
+
+  // Commits; returns the commit ts (the read ts for a read-only
+  // transaction). Errors: kContendedTransaction, kIo.
+  Result<uint64_t> Commit();
+
+ private:
+  struct Buffered {
+    uint32_t partition;
+    std::string value;  // Action byte first
+  };
+  uint32_t DocPartition(const DocAddress& addr) const;
+  Status PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
+                    const Value* old_doc, const Value* new_doc);
+  using MergeDecoder =
+      std::function<Status(std::string_view key, const internal::Version& v, SetEntry* out)>;
+  std::unique_ptr<EntryCursor> Scan(std::vector<uint32_t> parts, std::string prefix,
+                                    const ScanBounds& bounds, std::optional<uint64_t> at,
+                                    MergeDecoder decode);
+
+  Engine& engine_;
+  uint64_t read_ts_;
+  uint64_t provisional_ts_;
+  // This transaction's writes by logical key.
+  std::map<std::string, Buffered, std::less<>> writes_;
+  CommitRequest request_;
+};
+
+}  // namespace fqldb::storage
