@@ -153,16 +153,7 @@ Status Encode(const Value& v, std::string* out, int depth);
 
 // A ref sorts by id, then collection, then database (absent first).
 Status PutRef(const Value& v, std::string* out, int depth) {
-  out->push_back(static_cast<char>(kRef));
-  // Numeric ids sort by value (length, then digits) before named ids.
-  if (IsNumericId(v.ref_id())) {
-    out->push_back('\x01');
-    out->push_back(static_cast<char>(v.ref_id().size()));
-    out->append(v.ref_id());
-  } else {
-    out->push_back('\x02');
-    PutEscaped(v.ref_id(), out);
-  }
+  EncodeRefId(v.ref_id(), out);
   for (const Value* part : {v.ref_collection(), v.ref_database()}) {
     out->push_back(part ? '\x01' : '\x00');
     if (part) FQL_RETURN_IF_ERROR(Encode(*part, out, depth + 1));
@@ -214,19 +205,7 @@ Status Encode(const Value& v, std::string* out, int depth) {
 Result<Value> Decode(std::string_view* in, int depth);
 
 Result<Value> DecodeRef(std::string_view* in, int depth) {
-  std::string id;
-  if (in->empty()) return Status(ErrorCode::kInternal, "malformed ref key");
-  char form = in->front();
-  in->remove_prefix(1);
-  if (form == '\x01') {
-    size_t n = in->empty() ? 0 : static_cast<uint8_t>(in->front());
-    if (n == 0 || in->size() < n + 1) return Status(ErrorCode::kInternal, "malformed ref key");
-    id.assign(in->substr(1, n));
-    in->remove_prefix(n + 1);
-    if (!IsNumericId(id)) return Status(ErrorCode::kInternal, "malformed ref key");
-  } else if (form != '\x02' || !GetEscaped(in, &id)) {
-    return Status(ErrorCode::kInternal, "malformed ref key");
-  }
+  FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(in));
   std::optional<Value> parts[2];
   for (auto& part : parts) {
     if (in->empty()) return Status(ErrorCode::kInternal, "truncated ref key");
@@ -253,7 +232,11 @@ Result<Value> Decode(std::string_view* in, int depth) {
     case kString:
       if (!GetEscaped(in, &s)) break;
       return tag == kBytes ? Value::Bytes(std::move(s)) : Value::String(std::move(s));
-    case kRef: return DecodeRef(in, depth);
+    case kRef: {
+      std::string_view whole(in->data() - 1, in->size() + 1);  // DecodeRefId reads the tag
+      *in = whole;
+      return DecodeRef(in, depth);
+    }
     case kTime:
       if (!GetI64(in, &i) || !GetU64(in, &u) || u >= 1000000000) break;
       return Value::Time({i, static_cast<int32_t>(u)});
@@ -281,6 +264,39 @@ Result<Value> Decode(std::string_view* in, int depth) {
 }  // namespace
 
 Status EncodeKey(const Value& v, std::string* out) { return Encode(v, out, 0); }
+
+void EncodeRefId(std::string_view id, std::string* out) {
+  out->push_back(static_cast<char>(kRef));
+  // Numeric ids sort by value (length, then digits) before named ids.
+  if (IsNumericId(id)) {
+    out->push_back('\x01');
+    out->push_back(static_cast<char>(id.size()));
+    out->append(id);
+  } else {
+    out->push_back('\x02');
+    PutEscaped(id, out);
+  }
+}
+
+Result<std::string> DecodeRefId(std::string_view* in) {
+  if (in->empty() || static_cast<uint8_t>(in->front()) != kRef) {
+    return Status(ErrorCode::kInternal, "malformed ref id key");
+  }
+  in->remove_prefix(1);
+  if (in->empty()) return Status(ErrorCode::kInternal, "malformed ref id key");
+  char form = in->front();
+  in->remove_prefix(1);
+  std::string id;
+  if (form == '\x01') {
+    size_t n = in->empty() ? 0 : static_cast<uint8_t>(in->front());
+    if (n == 0 || in->size() < n + 1) return Status(ErrorCode::kInternal, "malformed ref id key");
+    id.assign(in->substr(1, n));
+    in->remove_prefix(n + 1);
+    return id;
+  }
+  if (form != '\x02' || !GetEscaped(in, &id)) return Status(ErrorCode::kInternal, "malformed ref id key");
+  return id;
+}
 
 Result<Value> DecodeKey(std::string_view* in) { return Decode(in, 0); }
 

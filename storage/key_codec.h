@@ -24,4 +24,10 @@ Status EncodeKey(const Value& v, std::string* out);
 // kInternal when the bytes are not an encoding EncodeKey produced.
 Result<Value> DecodeKey(std::string_view* in);
 
+// The leading part of a ref's encoding: the tag and the id, which order
+// refs by id (numeric ids by value first). Storage keys documents by it.
+void EncodeRefId(std::string_view id, std::string* out);
+// Reads what EncodeRefId wrote from the front of `*in`. Errors: kInternal.
+Result<std::string> DecodeRefId(std::string_view* in);
+
 }  // namespace fqldb::storage

@@ -50,8 +50,7 @@ std::string Prefix(char tag, uint64_t db, uint64_t uid) {
 
 std::string DocKey(const DocAddress& a) {
   std::string key = Prefix(kDocTag, a.db, a.coll);
-  Status st = EncodeKey(Value::Ref(a.id, std::nullopt), &key);
-  FQL_CHECK(st.ok());  // a bare ref always encodes
+  EncodeRefId(a.id, &key);
   return key;
 }
 
@@ -164,10 +163,20 @@ class MergeCursor : public EntryCursor {
 
 }  // namespace
 
+void AppendRefCollection(uint64_t coll, std::string* out) { PutBigEndian(coll, out); }
+
 Result<std::string> EncodeOrderPrefix(const IndexDef* def, const Array& prefix) {
   std::string out;
   size_t nvalues = def ? def->values.size() : 0;
   for (size_t i = 0; i < prefix.size() && i <= nvalues; ++i) {
+    if (i == nvalues) {
+      // The ref part: its id (a prefix that covers the collection suffix).
+      if (prefix[i].kind() != ValueKind::kRef) {
+        return Status(ErrorCode::kInvalidArgument, "A cursor ends with a Ref.");
+      }
+      EncodeRefId(prefix[i].ref_id(), &out);
+      break;
+    }
     std::string part;
     FQL_RETURN_IF_ERROR(EncodeKey(prefix[i], &part));
     if (i < nvalues && def->values[i].reverse) {
@@ -258,10 +267,10 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
                                const Value* old_doc, const Value* new_doc) {
   std::vector<internal::IndexEntryKey> old_entries, new_entries;
   if (old_doc) {
-    FQL_ASSIGN_OR_RETURN(old_entries, internal::ExtractEntries(def, ref, *old_doc));
+    FQL_ASSIGN_OR_RETURN(old_entries, internal::ExtractEntries(def, ref, addr.coll, *old_doc));
   }
   if (new_doc) {
-    FQL_ASSIGN_OR_RETURN(new_entries, internal::ExtractEntries(def, ref, *new_doc));
+    FQL_ASSIGN_OR_RETURN(new_entries, internal::ExtractEntries(def, ref, addr.coll, *new_doc));
   }
   std::set<std::string> old_keys, new_keys;  // terms_key + order_key
   for (const auto& e : old_entries) old_keys.insert(e.terms_key + e.order_key);
@@ -327,17 +336,15 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
   std::string prefix = Prefix(kDocTag, db, coll);
   size_t skip = prefix.size();
   return Scan(std::move(parts), std::move(prefix), bounds, at,
-              [coll_ref, skip](std::string_view key, const Version& v, SetEntry* out) -> Status {
+              [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
                 std::string_view rest = key.substr(skip);
-                FQL_ASSIGN_OR_RETURN(Value bare, DecodeKey(&rest));
-                if (bare.kind() != ValueKind::kRef) {
-                  return Status(ErrorCode::kInternal, "corrupt document key");
-                }
-                out->ref = Value::Ref(bare.ref_id(), coll_ref);
+                FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+                out->ref = Value::Ref(std::move(id), coll_ref);
                 out->values.clear();
                 out->ts = v.ts;
-                out->order_key.clear();
-                return EncodeKey(out->ref, &out->order_key);
+                out->order_key.assign(key.substr(skip));
+                AppendRefCollection(coll, &out->order_key);
+                return Status::Ok();
               });
 }
 

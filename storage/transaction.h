@@ -99,6 +99,9 @@ struct ScanBounds {
 // order key form of `def` (nullptr for a collection scan: the ref only).
 // Errors: kInvalidArgument for values keys cannot hold (objects, lambdas).
 Result<std::string> EncodeOrderPrefix(const IndexDef* def, const Array& prefix);
+// Appends the collection part of a ref in an order key (after its id):
+// order keys end with EncodeRefId(id) then the collection uid.
+void AppendRefCollection(uint64_t coll, std::string* out);
 // The smallest order key above every key that starts with `prefix`: the
 // exclusive end of an inclusive prefix bound.
 std::string OrderPrefixSuccessor(std::string prefix);

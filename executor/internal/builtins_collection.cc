@@ -36,6 +36,7 @@ Result<Value> Foreach(CallContext& ctx) {
 }
 
 Result<Value> Filter(CallContext& ctx) {
+  if (ctx.arg(0).kind() == ValueKind::kSet) return FilterSet(ctx);
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   Array out;
   for (const Value& v : *in) {
@@ -152,6 +153,7 @@ Result<Value> Mean(CallContext& ctx) {
 }
 
 Result<Value> Distinct(CallContext& ctx) {
+  if (ctx.arg(0).kind() == ValueKind::kSet) return DistinctSet(ctx);
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   // Keep first-seen order; find repeats through a sorted index of positions.
   std::vector<size_t> order(in->size());
@@ -170,6 +172,7 @@ Result<Value> Distinct(CallContext& ctx) {
 }
 
 Result<Value> Reverse(CallContext& ctx) {
+  if (ctx.arg(0).kind() == ValueKind::kSet) return ReverseSet(ctx);
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   return LikeCollection(ctx, 0, Array(in->rbegin(), in->rend()));
 }
@@ -222,6 +225,7 @@ struct Multiset {
 };
 
 Result<Value> Union(CallContext& ctx) {
+  if (AnySetArg(ctx)) return SetAlgebra(ctx, SetOp::kUnion);
   FQL_ASSIGN_OR_RETURN(auto inputs, SetInputs(ctx));
   Multiset acc;
   for (const Array* a : inputs) {
@@ -237,6 +241,7 @@ Result<Value> Union(CallContext& ctx) {
 }
 
 Result<Value> Intersection(CallContext& ctx) {
+  if (AnySetArg(ctx)) return SetAlgebra(ctx, SetOp::kIntersection);
   FQL_ASSIGN_OR_RETURN(auto inputs, SetInputs(ctx));
   Multiset acc = Multiset::Of(*inputs[0]);
   for (size_t k = 1; k < inputs.size(); ++k) {
@@ -252,6 +257,7 @@ Result<Value> Intersection(CallContext& ctx) {
 }
 
 Result<Value> Difference(CallContext& ctx) {
+  if (AnySetArg(ctx)) return SetAlgebra(ctx, SetOp::kDifference);
   FQL_ASSIGN_OR_RETURN(auto inputs, SetInputs(ctx));
   // Each occurrence in a later input removes one occurrence, the earliest first.
   std::map<Value, size_t, ValueLess> removals;

@@ -7,6 +7,7 @@
 #include "executor/interpreter.h"
 #include "executor/internal/call_context.h"
 #include "executor/internal/schema_ops.h"
+#include "executor/internal/set_plan.h"
 #include "executor/internal/storage_context.h"
 
 namespace fqldb::executor::internal {
@@ -23,122 +24,13 @@ using storage::SetEntry;
 constexpr int64_t kDefaultPageSize = 64;
 constexpr int64_t kMaxPageSize = 100000;
 
-// A set ready to scan: how its order keys are encoded, and the scan.
-struct OpenedSet {
-  std::shared_ptr<const IndexDef> def;  // nullptr: ordered by ref alone
-  std::function<Result<std::unique_ptr<EntryCursor>>(const ScanBounds&)> scan;
-};
-
-// The executable form of a set value. Immutable; resolves names when opened,
-// so a set built in one snapshot reads correctly in another (At).
-class ExecSet : public SetPlan {
- public:
-  virtual Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at) const = 0;
-};
-
-class DocumentsSet : public ExecSet {
- public:
-  explicit DocumentsSet(Value coll) : coll_(std::move(coll)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at) const override {
-    FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(coll_));
-    if (r.schema != NativeColl::kCollections) {
-      return Status(ErrorCode::kInvalidArgument, "Collection Ref expected, " + ToFql(coll_) + " provided.");
-    }
-    FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr, at));
-    if (!rec || rec->action == storage::Action::kDelete) {
-      return Status(ErrorCode::kInvalidRef, "Ref refers to undefined collection '" + coll_.ref_id() + "'");
-    }
-    OpenedSet out;
-    uint64_t db = r.addr.db, uid = rec->uid;
-    Value coll = coll_;
-    out.scan = [&sc, coll, db, uid, at](const ScanBounds& b) -> Result<std::unique_ptr<EntryCursor>> {
-      return sc.txn().ScanCollection(coll, db, uid, b, at);
-    };
-    return out;
-  }
-
- private:
-  Value coll_;
-};
-
-class NativeSet : public ExecSet {
- public:
-  explicit NativeSet(NativeColl kind) : kind_(kind) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at) const override {
-    OpenedSet out;
-    Value native = NativeRefOf(kind_, std::nullopt);
-    uint64_t db = sc.db(), uid = static_cast<uint64_t>(kind_);
-    out.scan = [&sc, native, db, uid, at](const ScanBounds& b) -> Result<std::unique_ptr<EntryCursor>> {
-      return sc.txn().ScanCollection(native, db, uid, b, at);
-    };
-    return out;
-  }
-
- private:
-  NativeColl kind_;
-};
-
-class MatchSet : public ExecSet {
- public:
-  MatchSet(Value index, Array terms) : index_(std::move(index)), terms_(std::move(terms)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at) const override {
-    std::optional<uint64_t> saved = sc.at();
-    sc.set_at(at);
-    Result<std::shared_ptr<const IndexDef>> def = sc.IndexDefOf(index_);
-    sc.set_at(saved);
-    if (!def.ok()) return def.status();
-    OpenedSet out;
-    out.def = *def;
-    // A tuple of the wrong width matches nothing; an index without terms
-    // matches everything.
-    Array terms = (*def)->terms.empty() ? Array{} : terms_;
-    bool empty = terms.size() != (*def)->terms.size();
-    auto d = *def;
-    out.scan = [&sc, d, terms, empty, at](const ScanBounds& b) -> Result<std::unique_ptr<EntryCursor>> {
-      ScanBounds bounds = b;
-      if (empty) bounds.stop = bounds.start = std::string(1, '\xFF');
-      return sc.txn().ScanIndex(*d, terms, bounds, at);
-    };
-    return out;
-  }
-
- private:
-  Value index_;
-  Array terms_;
-};
-
-Value MakeSet(std::string fql, std::string wire, std::shared_ptr<const ExecSet> plan) {
-  return Value::Set(SetDescriptor{std::move(fql), std::move(wire), std::move(plan)});
-}
-
-Result<const ExecSet*> SetArg(const CallContext& ctx, size_t i) {
-  const Value& v = ctx.arg(i);
-  if (v.kind() != ValueKind::kSet || !v.set().plan) return ctx.TypeError(i, "Set");
-  return static_cast<const ExecSet*>(v.set().plan.get());
-}
-
-// What a set entry contributes to a page: the ref, the one value, or the
-// array of values.
-Value Output(const SetEntry& e) {
-  if (e.values.empty()) return e.ref;
-  if (e.values.size() == 1) return e.values[0];
-  return Value::MakeArray(e.values);
-}
-
-// The cursor that points at `e`: its values, then its ref.
-Value CursorOf(const SetEntry& e) {
-  Array c = e.values;
-  c.push_back(e.ref);
-  return Value::MakeArray(std::move(c));
-}
-
 Array CursorArray(const Value& v) { return v.is_array() ? v.array() : Array{v}; }
 
 Result<Value> Documents(CallContext& ctx) {
   const Value& coll = ctx.arg(0);
   if (coll.kind() != ValueKind::kRef) return ctx.TypeError(0, "Collection Ref");
   return MakeSet("Documents(" + ToFql(coll) + ")", "{\"documents\":" + ToWireJson(coll) + "}",
-                 std::make_shared<DocumentsSet>(coll));
+                 DocumentsPlan(coll));
 }
 
 Result<Value> Match(CallContext& ctx) {
@@ -157,7 +49,7 @@ Result<Value> Match(CallContext& ctx) {
     for (const Value& t : terms) fql += ", " + ToFql(t);
     wire += ToWireJson(all);
   }
-  return MakeSet(fql + ")", wire + "}", std::make_shared<MatchSet>(index, std::move(terms)));
+  return MakeSet(fql + ")", wire + "}", MatchPlan(index, std::move(terms)));
 }
 
 template <NativeColl kKind>
@@ -167,7 +59,7 @@ Result<Value> NativeSetFn(CallContext& ctx) {
   }
   std::string name = ctx.call().builtin->name;
   std::string key = ctx.call().builtin->keys[0];
-  return MakeSet(name + "()", "{\"" + key + "\":null}", std::make_shared<NativeSet>(kKind));
+  return MakeSet(name + "()", "{\"" + key + "\":null}", NativePlan(kKind));
 }
 
 struct PageOptions {
@@ -227,6 +119,32 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
   return o;
 }
 
+Result<Value> Singleton(CallContext& ctx) {
+  const Value& ref = ctx.arg(0);
+  if (ref.kind() != ValueKind::kRef) return ctx.TypeError(0, "Ref");
+  return MakeSet("Singleton(" + ToFql(ref) + ")", "{\"singleton\":" + ToWireJson(ref) + "}",
+                 SingletonPlan(ref));
+}
+
+Result<Value> Join(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr source, SetArg(ctx, 0));
+  const Value& target = ctx.arg(1);
+  if (target.kind() != ValueKind::kRef && target.kind() != ValueKind::kQuery) {
+    return ctx.TypeError(1, "Index Ref or Lambda");
+  }
+  return MakeSet("Join(" + ToFql(ctx.arg(0)) + ", " + ToFql(target) + ")",
+                 "{\"join\":" + ctx.arg(0).set().wire_json + ",\"with\":" + ToWireJson(target) + "}",
+                 JoinPlan(source, target));
+}
+
+Result<Value> Range(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr source, SetArg(ctx, 0));
+  return MakeSet("Range(" + ToFql(ctx.arg(0)) + ", " + ToFql(ctx.arg(1)) + ", " + ToFql(ctx.arg(2)) + ")",
+                 "{\"range\":" + ctx.arg(0).set().wire_json + ",\"from\":" + ToWireJson(ctx.arg(1)) +
+                     ",\"to\":" + ToWireJson(ctx.arg(2)) + "}",
+                 RangePlan(source, ctx.arg(1), ctx.arg(2)));
+}
+
 Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const Value& cursor) {
   Result<std::string> enc = storage::EncodeOrderPrefix(set.def.get(), CursorArray(cursor));
   if (!enc.ok()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Invalid cursor " + ToFql(cursor) + ".");
@@ -235,10 +153,10 @@ Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const V
 
 Result<Value> Paginate(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
-  FQL_ASSIGN_OR_RETURN(const ExecSet* set, SetArg(ctx, 0));
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, 0));
   FQL_ASSIGN_OR_RETURN(PageOptions o, ParsePageOptions(ctx));
   std::optional<uint64_t> at = o.ts ? o.ts : sc->at();
-  Result<OpenedSet> opened = set->Open(*sc, at);
+  Result<OpenedSet> opened = set->Open(*sc, at, ctx);
   if (!opened.ok()) return ctx.ArgError(0, opened.status().code(), opened.status().description());
   ScanBounds bounds;
   if (o.before) {
@@ -260,17 +178,17 @@ Result<Value> Paginate(CallContext& ctx) {
     std::reverse(entries.begin(), entries.end());
     if (more) entries.erase(entries.begin());
     after = Value::MakeArray(CursorArray(*o.before));
-    if (more && !entries.empty()) before = CursorOf(entries.front());
+    if (more && !entries.empty()) before = EntryCursorValue(entries.front());
   } else {
     if (more) {
-      after = CursorOf(entries.back());
+      after = EntryCursorValue(entries.back());
       entries.pop_back();
     }
-    if (o.after && !entries.empty()) before = CursorOf(entries.front());
+    if (o.after && !entries.empty()) before = EntryCursorValue(entries.front());
   }
   Array data;
   data.reserve(entries.size());
-  for (const SetEntry& e : entries) data.push_back(Output(e));
+  for (const SetEntry& e : entries) data.push_back(EntryOutput(e));
   return Value::Page(std::move(data), std::move(before), std::move(after));
 }
 
@@ -278,8 +196,8 @@ Result<Value> Paginate(CallContext& ctx) {
 
 Result<Array> ReadWholeSet(CallContext& ctx, size_t i) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
-  FQL_ASSIGN_OR_RETURN(const ExecSet* set, SetArg(ctx, i));
-  Result<OpenedSet> opened = set->Open(*sc, sc->at());
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, i));
+  Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
   if (!opened.ok()) return ctx.ArgError(i, opened.status().code(), opened.status().description());
   FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(ScanBounds{}));
   Array out;
@@ -289,7 +207,7 @@ Result<Array> ReadWholeSet(CallContext& ctx, size_t i) {
                                                               std::to_string(kMaxArrayElems) +
                                                               " entries; paginate it.");
     }
-    out.push_back(Output(cursor->entry()));
+    out.push_back(EntryOutput(cursor->entry()));
     if ((out.size() & 1023) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
   }
   FQL_RETURN_IF_ERROR(cursor->status());
@@ -300,7 +218,7 @@ Result<std::optional<Value>> FirstRefOfSet(CallContext& ctx, StorageContext& sc,
                                            std::optional<uint64_t> at) {
   if (!set.set().plan) return ctx.TypeError(0, "Set");
   const auto* plan = static_cast<const ExecSet*>(set.set().plan.get());
-  Result<OpenedSet> opened = plan->Open(sc, at);
+  Result<OpenedSet> opened = plan->Open(sc, at, ctx);
   if (!opened.ok()) return ctx.ArgError(0, opened.status().code(), opened.status().description());
   FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(ScanBounds{}));
   if (!cursor->Valid()) {
@@ -310,7 +228,51 @@ Result<std::optional<Value>> FirstRefOfSet(CallContext& ctx, StorageContext& sc,
   return std::optional<Value>(cursor->entry().ref);
 }
 
+bool AnySetArg(const CallContext& ctx) {
+  return std::any_of(ctx.args.begin(), ctx.args.end(),
+                     [](const Value& v) { return v.kind() == ValueKind::kSet; });
+}
+
+Result<Value> SetAlgebra(CallContext& ctx, SetOp op) {
+  static const char* const kNames[] = {"Union", "Intersection", "Difference"};
+  static const char* const kKeys[] = {"union", "intersection", "difference"};
+  std::vector<ExecSetPtr> inputs;
+  std::string fql = std::string(kNames[static_cast<int>(op)]) + "(";
+  std::string wire = std::string("{\"") + kKeys[static_cast<int>(op)] + "\":[";
+  for (size_t i = 0; i < ctx.size(); ++i) {
+    FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, i));
+    inputs.push_back(std::move(s));
+    fql += (i ? ", " : "") + ToFql(ctx.arg(i));
+    wire += (i ? "," : "") + ctx.arg(i).set().wire_json;
+  }
+  return MakeSet(fql + ")", wire + "]}", AlgebraPlan(op, std::move(inputs)));
+}
+
+Result<Value> DistinctSet(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
+  return MakeSet("Distinct(" + ToFql(ctx.arg(0)) + ")", "{\"distinct\":" + ctx.arg(0).set().wire_json + "}",
+                 DistinctPlan(s));
+}
+
+Result<Value> ReverseSet(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
+  return MakeSet("Reverse(" + ToFql(ctx.arg(0)) + ")", "{\"reverse\":" + ctx.arg(0).set().wire_json + "}",
+                 ReversePlan(s));
+}
+
+Result<Value> FilterSet(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
+  if (ctx.arg(1).kind() != ValueKind::kQuery) return ctx.TypeError(1, "Lambda");
+  return MakeSet("Filter(" + ToFql(ctx.arg(0)) + ", " + ToFql(ctx.arg(1)) + ")",
+                 "{\"collection\":" + ctx.arg(0).set().wire_json + ",\"filter\":" +
+                     ToWireJson(ctx.arg(1)) + "}",
+                 FilterPlan(s, ctx.arg(1)));
+}
+
 void RegisterSetBuiltins(BuiltinTable& t) {
+  t.Add(BuiltinId::kSingleton, Singleton);
+  t.Add(BuiltinId::kJoin, Join);
+  t.Add(BuiltinId::kRange, Range);
   t.Add(BuiltinId::kDocuments, Documents);
   t.Add(BuiltinId::kMatch, Match);
   t.Add(BuiltinId::kCollections, NativeSetFn<NativeColl::kCollections>);

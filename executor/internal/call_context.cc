@@ -67,6 +67,10 @@ Result<Value> CallContext::Apply(size_t i, std::span<const Value> fn_args) {
   return interp_.Apply(args[i], fn_args, site);
 }
 
+Result<Value> CallContext::ApplyFn(const Value& fn, std::span<const Value> fn_args) {
+  return interp_.Apply(fn, fn_args, call_);
+}
+
 Timestamp CallContext::now() const { return interp_.now(); }
 
 Result<StorageContext*> CallContext::Storage() const {

@@ -66,6 +66,9 @@ class CallContext {
   Result<Value> Eval(size_t i);
   // Applies a lambda value to `fn_args`; `i` is the argument that held it.
   Result<Value> Apply(size_t i, std::span<const Value> fn_args);
+  // Applies a lambda value held elsewhere (in a set being read); errors
+  // point at this call.
+  Result<Value> ApplyFn(const Value& fn, std::span<const Value> fn_args);
   Timestamp now() const;
   // The query's transaction, or an kUnsupported error when it runs without
   // a database.
@@ -104,6 +107,14 @@ void RegisterSetBuiltins(BuiltinTable& t);
 
 // The implementation of `id`, or nullptr when this build has none.
 BuiltinFn FindImpl(frontend::BuiltinId id);
+
+// Set versions of the collection builtins, for set arguments (builtins_set.cc).
+enum class SetOp { kUnion, kIntersection, kDifference };
+bool AnySetArg(const CallContext& ctx);
+Result<Value> SetAlgebra(CallContext& ctx, SetOp op);
+Result<Value> DistinctSet(CallContext& ctx);
+Result<Value> ReverseSet(CallContext& ctx);
+Result<Value> FilterSet(CallContext& ctx);
 
 // Builds an array result, failing if it would exceed kMaxArrayElems.
 Result<Value> MakeArrayChecked(const CallContext& ctx, Array elems);

@@ -104,7 +104,7 @@ bool AllNull(const Array& t) {
 }  // namespace
 
 Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Value& ref,
-                                                  const Value& doc) {
+                                                  uint64_t coll, const Value& doc) {
   FQL_ASSIGN_OR_RETURN(std::vector<Array> terms, Tuples(def.terms, doc));
   FQL_ASSIGN_OR_RETURN(std::vector<Array> values, Tuples(def.values, doc));
   std::vector<IndexEntryKey> out;
@@ -118,7 +118,8 @@ Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Val
       FQL_RETURN_IF_ERROR(EncodeKey(Value::MakeArray(t), &e.terms_key));
       FQL_ASSIGN_OR_RETURN(e.values_key, EncodeOrderPrefix(&def, v));
       e.order_key = e.values_key;
-      FQL_RETURN_IF_ERROR(EncodeKey(ref, &e.order_key));
+      EncodeRefId(ref.ref_id(), &e.order_key);
+      AppendRefCollection(coll, &e.order_key);
       Array payload = v;
       payload.push_back(ref);
       FQL_RETURN_IF_ERROR(EncodeDocument(Value::MakeArray(std::move(payload)), &e.payload));

@@ -22,10 +22,11 @@ struct IndexEntryKey {
 
 // The entries `def` holds for `doc` ({ref, ts, data...}): array fields fan
 // out to one entry per element, objects are not indexed, and an entry whose
-// terms (or values) are all null is not stored. Errors: kInvalidArgument
+// terms (or values) are all null is not stored. `coll` is the uid of
+// the document's collection. Errors: kInvalidArgument
 // past 10,000 entries for one document; a binding's own error.
 Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Value& ref,
-                                                  const Value& doc);
+                                                  uint64_t coll, const Value& doc);
 
 // Fills a set entry from an index entry's order key and stored version.
 Status DecodeEntry(std::string_view order_key, const Version& v, SetEntry* out);

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "executor/internal/call_context.h"
+#include "executor/internal/storage_context.h"
+#include "storage/transaction.h"
+
+namespace fqldb::executor::internal {
+
+// A set ready to scan: how its order keys are encoded (for cursors and
+// ranges), and the scan itself.
+struct OpenedSet {
+  std::shared_ptr<const storage::IndexDef> def;  // nullptr: ordered by ref alone
+  std::function<Result<std::unique_ptr<storage::EntryCursor>>(const storage::ScanBounds&)> scan;
+};
+
+// The executable form of a set value. Immutable and shareable; names are
+// resolved when it is opened, so a set built in one snapshot reads
+// correctly in another (At, Paginate's ts). Opening may evaluate lambdas
+// (Join, Filter) through `ctx`, which must outlive the cursors.
+class ExecSet : public SetPlan {
+ public:
+  virtual Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
+                                 CallContext& ctx) const = 0;
+};
+
+using ExecSetPtr = std::shared_ptr<const ExecSet>;
+
+// Set values: the two renderings plus the plan.
+Value MakeSet(std::string fql, std::string wire, ExecSetPtr plan);
+// The plan of a set argument, or a type error.
+Result<ExecSetPtr> SetArg(const CallContext& ctx, size_t i);
+
+// The stored sets.
+ExecSetPtr DocumentsPlan(Value coll);
+ExecSetPtr NativePlan(storage::NativeColl kind);
+ExecSetPtr MatchPlan(Value index, Array terms);
+ExecSetPtr SingletonPlan(Value ref);
+// Sets built from sets.
+ExecSetPtr AlgebraPlan(SetOp op, std::vector<ExecSetPtr> inputs);
+ExecSetPtr DistinctPlan(ExecSetPtr input);
+ExecSetPtr ReversePlan(ExecSetPtr input);
+ExecSetPtr RangePlan(ExecSetPtr input, Value from, Value to);
+ExecSetPtr FilterPlan(ExecSetPtr input, Value lambda);
+// target: an index ref (Match on each value) or a lambda returning a set.
+ExecSetPtr JoinPlan(ExecSetPtr source, Value target);
+
+// What an entry contributes to a page: the ref, the one value, or the
+// array of values.
+Value EntryOutput(const storage::SetEntry& e);
+// The cursor that points at an entry: its values, then its ref.
+Value EntryCursorValue(const storage::SetEntry& e);
+
+}  // namespace fqldb::executor::internal
