@@ -23,6 +23,7 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bin/fql_bench_language
+	$(BUILD_DIR)/bin/fql_bench_storage
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,0 +1,205 @@
+// Storage benchmarks (issue 3). Prints a Markdown table for
+// docs/benchmarks.md; each fqldb figure is set against raw LevelDB doing the
+// same amount of work in the same run. Not a test: nothing here asserts a time.
+//   usage: fql_bench_storage [documents (default 200000)] [dir (default a temp dir)]
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compiler/frontend/binder.h"
+#include "compiler/frontend/parser.h"
+#include "executor/database.h"
+#include "storage/engine.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using fqldb::Array;
+using fqldb::Value;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::shared_ptr<const fqldb::frontend::BoundQuery> Compile(const std::string& text,
+                                                          std::vector<std::string> params = {}) {
+  auto parsed = fqldb::frontend::ParseScript(text);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "parse: %s\n", parsed.errors[0].ToString().c_str());
+    std::exit(1);
+  }
+  auto bound = fqldb::frontend::Bind(*parsed.script->queries[0], {std::move(params)});
+  if (!bound.ok()) {
+    std::fprintf(stderr, "bind: %s\n", bound.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *bound;
+}
+
+Value Must(fqldb::Result<Value> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "query failed: %s\n", r.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *r;
+}
+
+std::unique_ptr<leveldb::DB> RawDb(const fs::path& dir) {
+  leveldb::Options o;
+  o.create_if_missing = true;
+  o.compression = leveldb::kNoCompression;
+  leveldb::DB* db = nullptr;
+  if (!leveldb::DB::Open(o, dir.string(), &db).ok()) std::exit(1);
+  return std::unique_ptr<leveldb::DB>(db);
+}
+
+std::string Key(uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "doc%012llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+const std::string kPayload(80, 'x');
+
+// Runs `per_thread` operations on each of `threads` threads; returns ops/s.
+template <typename Fn>
+double Throughput(int threads, int per_thread, Fn fn) {
+  auto start = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) fn(t, i);
+    });
+  }
+  for (auto& th : ts) th.join();
+  return threads * per_thread / Seconds(Clock::now() - start);
+}
+
+void Row(const char* what, const char* unit, double raw, double ours, bool higher_is_better) {
+  double ratio = higher_is_better ? ours / raw : raw / ours;
+  std::printf("| %s | %.1f %s | %.1f %s | %.0f%% |\n", what, raw, unit, ours, unit, ratio * 100);
+}
+
+void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) {
+  auto raw = RawDb(root / (sync ? "raw-sync" : "raw-async"));
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  std::atomic<uint64_t> next{0};
+  double raw_ops = Throughput(threads, per_thread, [&](int, int) {
+    leveldb::WriteBatch b;
+    b.Put(Key(next++), kPayload);
+    raw->Write(wo, &b);
+  });
+  fqldb::executor::DatabaseOptions dbo;
+  dbo.sync = sync;
+  auto db = fqldb::executor::Database::Open((root / (sync ? "fql-sync" : "fql-async")).string(), dbo);
+  if (!db.ok()) std::exit(1);
+  Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
+  auto create = Compile("Create(Collection('bench'), {data: {i: i, s: s}})", {"i", "s"});
+  double ours = Throughput(threads, per_thread, [&](int t, int i) {
+    Must((*db)->Execute(create, {Value::Long(t * per_thread + i), Value::String(kPayload)}, {}));
+  });
+  char label[128];
+  std::snprintf(label, sizeof(label), "Create, %s durability, %d writers", sync ? "sync" : "async", threads);
+  Row(label, "ops/s", raw_ops, ours, true);
+  if (sync) {
+    std::printf("| (fqldb fdatasyncs for %d commits) | | %llu | |\n", threads * per_thread,
+                static_cast<unsigned long long>((*db)->engine().stats().fsyncs));
+  }
+}
+
+void BenchReads(const fs::path& root, int docs) {
+  // The same documents in raw LevelDB and in fqldb, loaded in large batches.
+  auto raw = RawDb(root / "raw-read");
+  for (int i = 0; i < docs;) {
+    leveldb::WriteBatch b;
+    for (int k = 0; k < 1000 && i < docs; ++k, ++i) b.Put(Key(static_cast<uint64_t>(i)), kPayload);
+    raw->Write(leveldb::WriteOptions(), &b);
+  }
+  fqldb::executor::DatabaseOptions dbo;
+  dbo.sync = false;
+  auto db = fqldb::executor::Database::Open((root / "fql-read").string(), dbo);
+  if (!db.ok()) std::exit(1);
+  Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
+  Must((*db)->Execute(Compile("CreateIndex({name: 'by_group', source: Collection('bench'), "
+                              "terms: [{field: ['data', 'g']}], values: [{field: ['data', 'i']}]})"),
+                      {}, {}));
+  auto load = Compile(
+      "Foreach(ids, Lambda('i', Create(Ref(Collection('bench'), i), {data: {i: i, g: Modulo(i, 100), s: s}})))",
+      {"ids", "s"});
+  auto start = Clock::now();
+  for (int i = 0; i < docs;) {
+    Array ids;
+    for (int k = 0; k < 1000 && i < docs; ++k, ++i) ids.push_back(Value::Long(i + 1));
+    Must((*db)->Execute(load, {Value::MakeArray(std::move(ids)), Value::String(kPayload)}, {}));
+  }
+  std::fprintf(stderr, "loaded %d documents in %.1f s\n", docs, Seconds(Clock::now() - start));
+
+  std::mt19937 rng(42);
+  const int gets = 20000;
+  std::string out;
+  start = Clock::now();
+  for (int i = 0; i < gets; ++i) raw->Get(leveldb::ReadOptions(), Key(rng() % docs), &out);
+  double raw_us = Seconds(Clock::now() - start) * 1e6 / gets;
+  auto get = Compile("Get(Ref(Collection('bench'), id))", {"id"});
+  start = Clock::now();
+  for (int i = 0; i < gets; ++i) {
+    Must((*db)->Execute(get, {Value::String(std::to_string(rng() % docs + 1))}, {}));
+  }
+  double ours_us = Seconds(Clock::now() - start) * 1e6 / gets;
+  Row("Get by ref (one query each, single thread)", "µs", raw_us, ours_us, false);
+
+  const int pages = 2000;
+  start = Clock::now();
+  for (int i = 0; i < pages; ++i) {
+    std::unique_ptr<leveldb::Iterator> it(raw->NewIterator(leveldb::ReadOptions()));
+    int n = 0;
+    for (it->Seek(Key(rng() % docs)); it->Valid() && n < 100; it->Next()) ++n;
+  }
+  raw_us = Seconds(Clock::now() - start) * 1e6 / pages;
+  auto page = Compile("Paginate(Match(Index('by_group'), g), {size: 100})", {"g"});
+  start = Clock::now();
+  for (int i = 0; i < pages; ++i) Must((*db)->Execute(page, {Value::Long(rng() % 100)}, {}));
+  ours_us = Seconds(Clock::now() - start) * 1e6 / pages;
+  Row("Paginate(Match(index, term)), 100 entries", "µs", raw_us, ours_us, false);
+
+  start = Clock::now();
+  {
+    std::unique_ptr<leveldb::Iterator> it(raw->NewIterator(leveldb::ReadOptions()));
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    if (n != docs) std::exit(1);
+  }
+  double raw_ms = Seconds(Clock::now() - start) * 1e3;
+  start = Clock::now();
+  Value count = Must((*db)->Execute(Compile("Count(Documents(Collection('bench')))"), {}, {}));
+  double ours_ms = Seconds(Clock::now() - start) * 1e3;
+  if (count.as_long() != docs) std::exit(1);
+  char label[96];
+  std::snprintf(label, sizeof(label), "Count(Documents(...)) over %d documents", docs);
+  Row(label, "ms", raw_ms, ours_ms, false);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int docs = argc > 1 ? std::atoi(argv[1]) : 200000;
+  fs::path root = argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path() / ("fql-bench-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::printf("| operation | raw LevelDB | fqldb | fqldb as %% of raw |\n|---|---:|---:|---:|\n");
+  BenchCreates(root, /*sync=*/true, 8, 250);
+  BenchCreates(root, /*sync=*/false, 8, 2500);
+  BenchReads(root, docs);
+  fs::remove_all(root);
+  return 0;
+}
