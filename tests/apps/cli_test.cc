@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -168,3 +171,43 @@ TEST(CliTest, ShellPipedFailureExitsOne) {
 }
 
 }  // namespace
+
+TEST(CliTest, DataOutlivesTheProcess) {
+  std::string data = DataArg();
+  fs::path w = WriteScript("persist-w.fql", "CreateCollection({name: 'notes'})\n"
+                                            "Create(Ref(Collection('notes'), '1'), {data: {text: 'kept'}})\n");
+  ASSERT_EQ(Fqldb("run " + data + " '" + w.string() + "'").status, 0);
+  fs::path r = WriteScript("persist-r.fql", "Select(['data', 'text'], Get(Ref(Collection('notes'), '1')))\n");
+  Outcome o = Fqldb("run " + data + " '" + r.string() + "'");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, "'kept'\n");
+}
+
+TEST(CliTest, DatabaseFlagRunsInsideAChildDatabase) {
+  std::string data = DataArg();
+  ASSERT_EQ(Fqldb("run " + data + " -", "CreateDatabase({name: 'tenant'})\n").status, 0);
+  Outcome in = Fqldb("run " + data + " --database tenant -",
+                     "CreateCollection({name: 'inner'})\nPaginate(Collections())\n");
+  EXPECT_EQ(in.status, 0) << in.out;
+  EXPECT_NE(in.out.find("{ data: [ Collection(\"inner\") ] }"), std::string::npos) << in.out;
+  Outcome top = Fqldb("run " + data + " -", "Paginate(Collections())\n");
+  EXPECT_EQ(top.out, "{ data: [] }\n") << "the child's schema must not leak into the parent";
+  Outcome missing = Fqldb("run " + data + " --database nope -", "1\n");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.out.find("Database 'nope' does not exist"), std::string::npos) << missing.out;
+}
+
+TEST(CliTest, ASecondProcessIsRefusedTheDataDirectory) {
+  std::string data = DataArg();
+  ASSERT_EQ(Fqldb("run " + data + " -", "1\n").status, 0);  // creates the directory
+  // The first process holds the directory while it waits for its input.
+  std::string holder = std::string("(sleep 2; echo 1) | timeout 60 ") + FQLDB_BINARY + " run " + data +
+                       " - > /dev/null 2>&1 &";
+  ASSERT_EQ(std::system(holder.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  Outcome second = Fqldb("run " + data + " -", "1\n");
+  EXPECT_EQ(second.status, 1);
+  EXPECT_NE(second.out.find("is in use by another fqldb process"), std::string::npos) << second.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(Fqldb("run " + data + " -", "1\n").status, 0) << "the lock goes with the process";
+}
