@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "storage/internal/fixed_width.h"
+
 namespace fqldb::storage {
 
 namespace {
@@ -30,14 +32,11 @@ enum NumberKind : uint8_t { kLongKind = 0, kDoubleKind = 1 };
 constexpr int kMaxKeyDepth = 64;
 constexpr double kTwo63 = 9223372036854775808.0;
 
-void PutU64(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
-}
+void PutU64(uint64_t v, std::string* out) { internal::PutBigEndian64(v, out); }
 
 bool GetU64(std::string_view* in, uint64_t* v) {
   if (in->size() < 8) return false;
-  *v = 0;
-  for (int i = 0; i < 8; ++i) *v = (*v << 8) | static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
+  *v = internal::GetBigEndian64(*in);
   in->remove_prefix(8);
   return true;
 }

@@ -6,30 +6,20 @@
 #include "storage/doc_codec.h"
 #include "storage/key_codec.h"
 #include "storage/internal/entry_extractor.h"
+#include "storage/internal/fixed_width.h"
 
 namespace fqldb::storage {
 
 namespace {
 
+using internal::GetLittleEndian;
+using internal::PutBigEndian64;
+using internal::PutLittleEndian;
 using internal::Version;
 using internal::VisibleIterator;
 
 constexpr char kDocTag = 'D';
 constexpr char kIndexTag = 'I';
-
-void PutBigEndian(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
-}
-
-void PutLittleEndian(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t GetLittleEndian(std::string_view in) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
-  return v;
-}
 
 // FNV-1a: stable across builds, since partition placement is persistent.
 uint64_t Hash(std::string_view bytes) {
@@ -43,8 +33,8 @@ uint64_t Hash(std::string_view bytes) {
 
 std::string Prefix(char tag, uint64_t db, uint64_t uid) {
   std::string out(1, tag);
-  PutBigEndian(db, &out);
-  PutBigEndian(uid, &out);
+  PutBigEndian64(db, &out);
+  PutBigEndian64(uid, &out);
   return out;
 }
 
@@ -64,7 +54,7 @@ std::string Successor(std::string prefix) {
 
 std::string DocValue(Action action, uint64_t uid, const std::string& body) {
   std::string v(1, static_cast<char>(action));
-  PutLittleEndian(uid, &v);
+  PutLittleEndian(uid, 8, &v);
   v += body;
   return v;
 }
@@ -76,7 +66,7 @@ Result<DocRecord> DecodeDocRecord(uint64_t ts, std::string_view value) {
   DocRecord r;
   r.ts = ts;
   r.action = static_cast<Action>(value[0]);
-  r.uid = GetLittleEndian(value.substr(1, 8));
+  r.uid = GetLittleEndian(value.substr(1, 8), 8);
   if (r.action != Action::kDelete) {
     FQL_ASSIGN_OR_RETURN(r.body, DecodeDocument(value.substr(9)));
   }
@@ -163,7 +153,7 @@ class MergeCursor : public EntryCursor {
 
 }  // namespace
 
-void AppendRefCollection(uint64_t coll, std::string* out) { PutBigEndian(coll, out); }
+void AppendRefCollection(uint64_t coll, std::string* out) { PutBigEndian64(coll, out); }
 
 Result<std::string> EncodeOrderPrefix(const IndexDef* def, const Array& prefix) {
   std::string out;
@@ -243,6 +233,12 @@ Result<std::vector<DocRecord>> Transaction::History(const DocAddress& addr,
 Status Transaction::Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
                           const Value& body, std::span<const IndexDef* const> indexes) {
   FQL_ASSIGN_OR_RETURN(std::optional<DocRecord> old, Read(addr));
+  return Write(addr, ref, action, uid, body, indexes, old);
+}
+
+Status Transaction::Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
+                          const Value& body, std::span<const IndexDef* const> indexes,
+                          const std::optional<DocRecord>& old) {
   std::optional<Value> old_doc, new_doc;
   if (old && old->action != Action::kDelete) old_doc = IndexedDoc(ref, old->ts, old->body);
   if (action != Action::kDelete) new_doc = IndexedDoc(ref, provisional_ts_, body);

@@ -26,8 +26,6 @@ enum class NativeColl : uint64_t {
   kDatabases = 4,
 };
 inline constexpr uint64_t kRootDb = 0;
-// User collection and index uids are at least this (below: reserved).
-inline constexpr uint64_t kFirstUserUid = 1024;
 
 // Where a document lives: database uid, collection uid and document id.
 struct DocAddress {
@@ -136,6 +134,11 @@ class Transaction {
   // kInstanceNotUnique when a unique index would hold a duplicate.
   Status Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
                const Value& body, std::span<const IndexDef* const> indexes);
+  // The same, given what Read(addr) returned at the snapshot (callers that
+  // checked the document first need not read it twice).
+  Status Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
+               const Value& body, std::span<const IndexDef* const> indexes,
+               const std::optional<DocRecord>& old);
 
   // Adds the entries `def` holds for an existing document (when an index
   // is built over documents already stored). Errors: as Write.

@@ -114,11 +114,9 @@ Result<Value> Create(CallContext& ctx) {
   if (old && old->action != Action::kDelete) {
     return ctx.CallError(ErrorCode::kInstanceAlreadyExists, "Document already exists.");
   }
-  Value body = WithoutNulls(params);
-  Status st = sc->WriteDoc(*r, ref, Action::kCreate, 0, body);
-  if (!st.ok()) return ctx.CallError(st.code(), st.description());
-  FQL_ASSIGN_OR_RETURN(auto rec, sc->txn().Read(r->addr));
-  return StorageContext::DocValue(ref, *rec);
+  Result<Value> doc = sc->WriteDoc(*r, ref, Action::kCreate, 0, WithoutNulls(params), old);
+  if (!doc.ok()) return ctx.CallError(doc.status().code(), doc.status().description());
+  return doc;
 }
 
 // Update and Replace of user documents.
@@ -132,10 +130,9 @@ Result<Value> Rewrite(CallContext& ctx, WriteOp op) {
   FQL_ASSIGN_OR_RETURN(auto old, sc->txn().Read(r->addr));
   if (!old || old->action == Action::kDelete) return NotFound(ctx);
   Value body = op == WriteOp::kUpdate ? DeepMerge(old->body, params) : WithoutNulls(params);
-  Status st = sc->WriteDoc(*r, ref, Action::kUpdate, 0, body);
-  if (!st.ok()) return ctx.CallError(st.code(), st.description());
-  FQL_ASSIGN_OR_RETURN(auto rec, sc->txn().Read(r->addr));
-  return StorageContext::DocValue(ref, *rec);
+  Result<Value> doc = sc->WriteDoc(*r, ref, Action::kUpdate, 0, body, old);
+  if (!doc.ok()) return ctx.CallError(doc.status().code(), doc.status().description());
+  return doc;
 }
 
 Result<Value> Update(CallContext& ctx) { return Rewrite(ctx, WriteOp::kUpdate); }
@@ -149,9 +146,9 @@ Result<Value> Delete(CallContext& ctx) {
   if (r->schema) return WriteSchemaDoc(ctx, *sc, *r, ref, WriteOp::kDelete, 1);
   FQL_ASSIGN_OR_RETURN(auto old, sc->txn().Read(r->addr));
   if (!old || old->action == Action::kDelete) return NotFound(ctx);
-  Status st = sc->WriteDoc(*r, ref, Action::kDelete, 0, Value());
-  if (!st.ok()) return ctx.CallError(st.code(), st.description());
-  return StorageContext::DocValue(ref, *old);
+  Result<Value> doc = sc->WriteDoc(*r, ref, Action::kDelete, 0, Value(), old);
+  if (!doc.ok()) return ctx.CallError(doc.status().code(), doc.status().description());
+  return doc;
 }
 
 // At(ts, expr): evaluates expr with every read at snapshot ts.

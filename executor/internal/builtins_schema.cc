@@ -209,31 +209,32 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
     Status built = BuildIndex(sc, **def, body);
     if (!built.ok()) return ctx.CallError(built.code(), built.description());
   }
-  FQL_RETURN_IF_ERROR(sc.WriteDoc(*r, ref, Action::kCreate, uid, body));
-  FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r->addr));
-  return StorageContext::DocValue(ref, *rec);
+  return sc.WriteDoc(*r, ref, Action::kCreate, uid, body, old);
 }
 
 // Removes the indexes whose sources include a deleted collection.
 Status DropIndexesOn(StorageContext& sc, uint64_t db, uint64_t coll) {
-  FQL_ASSIGN_OR_RETURN(auto defs, sc.IndexesOn(db, coll));
   Value native = NativeRefOf(NativeColl::kIndexes, std::nullopt);
   auto cursor = sc.txn().ScanCollection(native, db, static_cast<uint64_t>(NativeColl::kIndexes), {});
-  std::vector<Value> doomed;
+  struct Doomed {
+    ResolvedRef r;
+    Value ref;
+    std::optional<storage::DocRecord> record;
+  };
+  std::vector<Doomed> doomed;  // found during the scan, deleted after it
   for (; cursor->Valid(); cursor->Next()) {
-    DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
-    FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
-    if (!rec) continue;
-    for (const auto& d : defs) {
-      if (d->uid == rec->uid) doomed.push_back(cursor->entry().ref);
-    }
+    ResolvedRef r;
+    r.addr = DocAddress{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
+    r.schema = NativeColl::kIndexes;
+    FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr));
+    if (!rec || rec->action == Action::kDelete) continue;
+    FQL_ASSIGN_OR_RETURN(auto def, sc.ParseIndex(db, rec->uid, rec->body));
+    if (std::find(def->sources.begin(), def->sources.end(), coll) == def->sources.end()) continue;
+    doomed.push_back(Doomed{std::move(r), cursor->entry().ref, std::move(rec)});
   }
   FQL_RETURN_IF_ERROR(cursor->status());
-  for (const Value& ref : doomed) {
-    ResolvedRef r;
-    r.addr = DocAddress{db, static_cast<uint64_t>(NativeColl::kIndexes), ref.ref_id()};
-    r.schema = NativeColl::kIndexes;
-    FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kDelete, 0, Value()));
+  for (const Doomed& d : doomed) {
+    FQL_RETURN_IF_ERROR(sc.WriteDoc(d.r, d.ref, Action::kDelete, 0, Value(), d.record).status());
   }
   return Status::Ok();
 }
@@ -272,8 +273,7 @@ Result<Value> WriteSchemaDoc(CallContext& ctx, StorageContext& sc, const Resolve
       Status st = DropIndexesOn(sc, r.addr.db, old->uid);
       if (!st.ok()) return ctx.CallError(st.code(), st.description());
     }
-    FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kDelete, old->uid, Value()));
-    return StorageContext::DocValue(ref, *old);
+    return sc.WriteDoc(r, ref, Action::kDelete, old->uid, Value(), old);
   }
   const Value empty = Value::MakeObject({});
   const Value& params = params_arg < ctx.size() && !ctx.arg(params_arg).is_null() ? ctx.arg(params_arg) : empty;
@@ -294,9 +294,7 @@ Result<Value> WriteSchemaDoc(CallContext& ctx, StorageContext& sc, const Resolve
       }
     }
   }
-  FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kUpdate, old->uid, body));
-  FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr));
-  return StorageContext::DocValue(ref, *rec);
+  return sc.WriteDoc(r, ref, Action::kUpdate, old->uid, body, old);
 }
 
 void RegisterSchemaBuiltins(BuiltinTable& t) {

@@ -250,20 +250,21 @@ Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(u
   return out;
 }
 
-Status StorageContext::WriteDoc(const ResolvedRef& r, const Value& ref, storage::Action action,
-                                uint64_t uid, const Value& body) {
+Result<Value> StorageContext::WriteDoc(const ResolvedRef& r, const Value& ref,
+                                       storage::Action action, uint64_t uid, const Value& body,
+                                       const std::optional<DocRecord>& old) {
   if (at_) {
     return Status(ErrorCode::kInvalidArgument, "Writes are not allowed inside At().");
   }
   std::vector<std::shared_ptr<const IndexDef>> indexes;
   if (!r.schema) {
     FQL_ASSIGN_OR_RETURN(indexes, IndexesOn(r.addr.db, r.addr.coll));
-  } else {
-    wrote_schema_ = true;
   }
   std::vector<const IndexDef*> raw;
   for (const auto& d : indexes) raw.push_back(d.get());
-  return txn_.Write(r.addr, ref, action, uid, body, raw);
+  FQL_RETURN_IF_ERROR(txn_.Write(r.addr, ref, action, uid, body, raw, old));
+  if (action == storage::Action::kDelete) return DocValue(ref, *old);
+  return DocValue(ref, DocRecord{txn_.provisional_ts(), action, uid, body});
 }
 
 Value StorageContext::DocValue(const Value& ref, const DocRecord& record) {

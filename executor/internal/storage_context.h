@@ -32,7 +32,6 @@ class StorageContext {
   // The snapshot reads use: At()'s, else the transaction's.
   std::optional<uint64_t> at() const { return at_; }
   void set_at(std::optional<uint64_t> at) { at_ = at; }
-  bool wrote_schema() const { return wrote_schema_; }
 
   // The database a ref's `database` part names (nullptr: this context's).
   // Errors: kInvalidRef for a database that does not exist.
@@ -53,9 +52,12 @@ class StorageContext {
   Result<std::vector<std::shared_ptr<const storage::IndexDef>>> IndexesOn(uint64_t db, uint64_t coll);
 
   // Writes a version of the document at `r` and maintains every index over
-  // its collection.
-  Status WriteDoc(const ResolvedRef& r, const Value& ref, storage::Action action, uint64_t uid,
-                  const Value& body);
+  // its collection. `old` is what the transaction read at `r` just before.
+  // Returns the document as FQL shows it after the write (for a delete,
+  // the version it removed).
+  Result<Value> WriteDoc(const ResolvedRef& r, const Value& ref, storage::Action action,
+                         uint64_t uid, const Value& body,
+                         const std::optional<storage::DocRecord>& old);
 
   // The document as FQL shows it: {ref, ts, ...body}.
   static Value DocValue(const Value& ref, const storage::DocRecord& record);
@@ -64,7 +66,6 @@ class StorageContext {
   storage::Transaction& txn_;
   uint64_t db_;
   std::optional<uint64_t> at_;
-  bool wrote_schema_ = false;
 };
 
 // The native collection a native ref names ("collections" -> kCollections).

@@ -4,6 +4,7 @@
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
 
+#include "storage/internal/fixed_width.h"
 #include "storage/internal/leveldb_status.h"
 
 namespace fqldb::storage::internal {
@@ -14,16 +15,6 @@ namespace {
 constexpr std::string_view kAppliedKey{"\0applied", 8};
 constexpr size_t kTsBytes = 8;
 
-void PutBigEndian(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
-}
-
-uint64_t GetBigEndian(std::string_view in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < kTsBytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
-
 leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
 std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
@@ -32,7 +23,7 @@ std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.dat
 bool SplitVersionKey(std::string_view physical, std::string_view* logical, uint64_t* ts) {
   if (physical.size() < kTsBytes || physical[0] == '\0') return false;
   *logical = physical.substr(0, physical.size() - kTsBytes);
-  *ts = ~GetBigEndian(physical.substr(physical.size() - kTsBytes));
+  *ts = ~GetBigEndian64(physical.substr(physical.size() - kTsBytes));
   return true;
 }
 
@@ -40,7 +31,7 @@ bool SplitVersionKey(std::string_view physical, std::string_view* logical, uint6
 
 void AppendVersionKey(std::string_view logical, uint64_t ts, std::string* out) {
   out->append(logical);
-  PutBigEndian(~ts, out);
+  PutBigEndian64(~ts, out);
 }
 
 Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path) {
@@ -55,7 +46,7 @@ Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path) {
   std::string applied;
   leveldb::Status s = p->db_->Get(leveldb::ReadOptions(), ToSlice(kAppliedKey), &applied);
   if (s.ok() && applied.size() == kTsBytes) {
-    p->applied_ts_.store(GetBigEndian(applied), std::memory_order_release);
+    p->applied_ts_.store(GetBigEndian64(applied), std::memory_order_release);
   } else if (!s.ok() && !s.IsNotFound()) {
     return FromLevelDb(s, "cannot read " + path);
   }
@@ -77,7 +68,7 @@ Status Partition::Apply(uint64_t ts, std::span<const VersionWrite* const> writes
     }
   }
   std::string applied;
-  PutBigEndian(ts, &applied);
+  PutBigEndian64(ts, &applied);
   batch.Put(ToSlice(kAppliedKey), applied);
   // Not synced: the commit log is what makes a commit durable, and a
   // partition replays it past its applied ts after a crash.

@@ -1,19 +1,18 @@
 #include "storage/internal/write_codec.h"
 
+#include "storage/internal/fixed_width.h"
+
 namespace fqldb::storage::internal {
 
 namespace {
 
 constexpr uint8_t kFormat = 1;
 
-void PutFixed(uint64_t v, int bytes, std::string* out) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
+void PutFixed(uint64_t v, int bytes, std::string* out) { PutLittleEndian(v, bytes, out); }
 
 bool GetFixed(std::string_view* in, int bytes, uint64_t* v) {
   if (in->size() < static_cast<size_t>(bytes)) return false;
-  *v = 0;
-  for (int i = bytes - 1; i >= 0; --i) *v = (*v << 8) | static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
+  *v = GetLittleEndian(*in, bytes);
   in->remove_prefix(static_cast<size_t>(bytes));
   return true;
 }
