@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -72,6 +73,16 @@ class Status {
     position_ = std::move(position);
     return *this;
   }
+  // The errors that caused this one (a `call error` holds the error raised
+  // inside the function). Their positions are in the function's own text.
+  Status& WithCause(std::vector<Status> cause) {
+    cause_ = std::make_shared<const std::vector<Status>>(std::move(cause));
+    return *this;
+  }
+  const std::vector<Status>& cause() const {
+    static const std::vector<Status> kNone;
+    return cause_ ? *cause_ : kNone;
+  }
 
   // Renders "code: description at line:col".
   std::string ToString() const;
@@ -81,6 +92,7 @@ class Status {
   std::string description_;
   std::vector<PathElem> position_;
   SourcePos source_pos_;
+  std::shared_ptr<const std::vector<Status>> cause_;
 };
 
 // Either a value or a non-OK Status (Arrow's Result<T>).

@@ -1,7 +1,12 @@
 #include "executor/interpreter.h"
 
 #include <cmath>
+#include <mutex>
+#include <unordered_map>
 
+#include "common/stored_lambda.h"
+#include "compiler/frontend/binder.h"
+#include "compiler/frontend/parser.h"
 #include "executor/internal/interp.h"
 
 namespace fqldb::executor {
@@ -153,8 +158,17 @@ Result<Value> Interp::Eval(const BoundNode& n, const FramePtr& env) {
       FQL_RETURN_IF_ERROR(Locate(CheckValue(result), n));
       return result;
     }
-    case BoundKind::kLambda:
-      return Value::Query(std::make_shared<Closure>(query_, &n.Cast<BoundLambda>(), env));
+    case BoundKind::kLambda: {
+      // Inside a stored function the code belongs to that function's tree.
+      const std::shared_ptr<const frontend::BoundQuery>* owner = &query_;
+      for (const Frame* f = env.get(); f; f = f->parent.get()) {
+        if (f->owner) {
+          owner = &f->owner;
+          break;
+        }
+      }
+      return Value::Query(std::make_shared<Closure>(*owner, &n.Cast<BoundLambda>(), env));
+    }
     case BoundKind::kLet: {
       const auto& l = n.Cast<BoundLet>();
       for (size_t i = 0; i < l.values.size(); ++i) {
@@ -222,10 +236,45 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
   return r;
 }
 
+Result<std::shared_ptr<const frontend::BoundQuery>> BindStoredLambda(const std::string& fql) {
+  // Stored functions are applied far more often than they change, so their
+  // bound trees are kept by source text. Bounded: cleared when full.
+  constexpr size_t kCacheLimit = 1024;
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const frontend::BoundQuery>> cache;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(fql);
+    if (it != cache.end()) return it->second;
+  }
+  frontend::ParseResult parsed = frontend::ParseScript(fql);
+  if (!parsed.ok()) return parsed.errors.front();
+  if (parsed.script->queries.size() != 1) {
+    return Status(ErrorCode::kInvalidExpression, "A stored lambda must be one Lambda expression.");
+  }
+  FQL_ASSIGN_OR_RETURN(auto bound, frontend::Bind(*parsed.script->queries.front()));
+  if (bound->root->kind != BoundKind::kLambda) {
+    return Status(ErrorCode::kInvalidExpression, "A stored lambda must be one Lambda expression.");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= kCacheLimit) cache.clear();
+  cache.emplace(fql, bound);
+  return bound;
+}
+
 Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const BoundNode& site) {
   const Closure* c = nullptr;
+  std::shared_ptr<const Closure> rebound;  // a stored lambda, bound for this call
   if (fn.kind() == ValueKind::kQuery && fn.query()->type_tag() == Closure::Tag()) {
     c = static_cast<const Closure*>(fn.query().get());
+  } else if (fn.kind() == ValueKind::kQuery && fn.query()->type_tag() == StoredLambda::Tag()) {
+    auto bound = BindStoredLambda(static_cast<const StoredLambda&>(*fn.query()).fql());
+    if (!bound.ok()) return Locate(std::move(bound).status_move(), site);
+    auto root = std::make_shared<Frame>();
+    root->slots.resize(static_cast<size_t>((*bound)->frame_size));
+    root->owner = *bound;
+    rebound = std::make_shared<Closure>(*bound, &(*bound)->root->Cast<BoundLambda>(), std::move(root));
+    c = rebound.get();
   }
   if (!c) {
     return Locate(Status(ErrorCode::kInvalidArgument,
@@ -276,6 +325,7 @@ void Interp::RecycleFrame(FramePtr frame) {
   frame->parent.reset();
   frame->slots.clear();
   frame->depth = 0;
+  frame->owner.reset();
   free_frames_.push_back(std::move(frame));
 }
 

@@ -72,7 +72,36 @@ std::string ErrorJson(const Status& e) {
     out += ",\"line\":" + std::to_string(e.source_pos().line);
     out += ",\"column\":" + std::to_string(e.source_pos().column);
   }
+  if (!e.cause().empty()) {
+    out += ",\"cause\":[";
+    for (size_t i = 0; i < e.cause().size(); ++i) out += (i ? "," : "") + ErrorJson(e.cause()[i]);
+    out += "]";
+  }
   return out + "}";
+}
+
+// The causes of a call error, indented under it. Their line:col point into
+// the stored function's source, not the query, so no caret is drawn.
+// A recursive function can nest causes deeply; the first few tell the story.
+void AppendCauses(const Status& e, int depth, std::string* out) {
+  constexpr int kMaxShown = 8;
+  if (depth > kMaxShown && !e.cause().empty()) {
+    int more = 0;
+    for (const Status* c = &e; !c->cause().empty(); c = &c->cause().front()) ++more;
+    *out += "\n" + std::string(2 * static_cast<size_t>(depth), ' ') + "... " + std::to_string(more) +
+            " more nested cause(s)";
+    return;
+  }
+  for (const Status& c : e.cause()) {
+    *out += "\n" + std::string(2 * static_cast<size_t>(depth), ' ') + "caused by: " +
+            ErrorCodeName(c.code()) + ": " + c.description();
+    if (c.has_source_pos()) {
+      *out += " at " + std::to_string(c.source_pos().line) + ":" + std::to_string(c.source_pos().column) +
+              " of the function's body";
+    }
+    if (!c.position().empty()) *out += " (position " + PositionJson(c.position()) + ")";
+    AppendCauses(c, depth + 1, out);
+  }
 }
 
 }  // namespace
@@ -105,6 +134,7 @@ std::string FormatErrors(const std::vector<Status>& errors, OutputFormat format,
         out.insert(nl, pos);
       }
     }
+    AppendCauses(errors[i], 1, &out);
   }
   return out;
 }

@@ -6,13 +6,15 @@
 #include <numeric>
 #include <vector>
 
+#include "common/stored_lambda.h"
+
 namespace fqldb::storage {
 
 namespace {
 
 enum Tag : uint8_t {
   kNull = 0, kFalse = 1, kTrue = 2, kLong = 3, kDouble = 4, kString = 5, kBytes = 6,
-  kTime = 7, kDate = 8, kRef = 9, kArray = 10, kObject = 11,
+  kTime = 7, kDate = 8, kRef = 9, kArray = 10, kObject = 11, kLambda = 12,
 };
 
 constexpr int kMaxDocDepth = 1000;
@@ -131,8 +133,16 @@ Status Encode(const Value& v, std::string* out, int depth) {
     case ValueKind::kRef: return EncodeRef(v, out, depth);
     case ValueKind::kArray: return EncodeArray(v.array(), out, depth);
     case ValueKind::kObject: return EncodeObject(v.fields(), out, depth);
+    case ValueKind::kQuery: {
+      // A lambda is stored as its source and wire form; it captures nothing
+      // (CreateFunction checks that), so this is all it is.
+      size_t body = BeginComposite(kLambda, out);
+      PutU32(static_cast<uint32_t>(v.query()->arity() + 1), out);
+      PutString(v.query()->ToFql(), out);
+      PutString(v.query()->ToWireJson(), out);
+      return EndComposite(body, out);
+    }
     case ValueKind::kSet:
-    case ValueKind::kQuery:
     case ValueKind::kPage: break;
   }
   return Status(ErrorCode::kInvalidArgument, std::string(TypeName(v)) + " values cannot be stored.");
@@ -149,7 +159,7 @@ size_t SizeAt(std::string_view s) {
     case kLong: case kDouble: case kDate: return fixed(9);
     case kTime: return fixed(13);
     case kString: case kBytes:
-    case kRef: case kArray: case kObject: {
+    case kRef: case kArray: case kObject: case kLambda: {
       if (s.size() < 5) return 0;
       uint64_t n = 5 + static_cast<uint64_t>(U32(s, 1));
       return n <= s.size() ? static_cast<size_t>(n) : 0;
@@ -177,6 +187,7 @@ std::optional<DocView> DocView::At(std::string_view bytes) {
     case kTime: d.kind_ = ValueKind::kTimestamp; break;
     case kDate: d.kind_ = ValueKind::kDate; break;
     case kRef: d.kind_ = ValueKind::kRef; break;
+    case kLambda: d.kind_ = ValueKind::kQuery; break;
     case kArray: case kObject: {
       d.kind_ = bytes[0] == kArray ? ValueKind::kArray : ValueKind::kObject;
       if (n < 9) return std::nullopt;
@@ -310,6 +321,20 @@ Result<Value> DocView::MaterializeAt(int depth) const {
       }
       if (!body.empty()) return Corrupt();
       return Value::Ref(std::move(id), std::move(parts[0]), std::move(parts[1]));
+    }
+    case ValueKind::kQuery: {
+      std::string_view body = bytes_.substr(5);
+      if (body.size() < 4) return Corrupt();
+      int arity = static_cast<int>(U32(body, 0)) - 1;
+      body.remove_prefix(4);
+      std::string parts[2];
+      for (std::string& part : parts) {
+        if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size()) return Corrupt();
+        part.assign(body.substr(4, U32(body, 0)));
+        body.remove_prefix(4 + part.size());
+      }
+      if (!body.empty() || arity < -1) return Corrupt();
+      return Value::Query(std::make_shared<StoredLambda>(std::move(parts[0]), std::move(parts[1]), arity));
     }
     default: return Corrupt();
   }

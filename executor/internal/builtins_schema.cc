@@ -1,10 +1,11 @@
-// Schema: CreateCollection, CreateIndex, CreateDatabase, and the updates,
-// replaces and deletes of schema documents.
+// Schema: CreateCollection, CreateIndex, CreateFunction, CreateDatabase, Call,
+// and the updates, replaces and deletes of schema documents.
 #include <algorithm>
 #include <array>
 
 #include "common/value_printer.h"
 #include "executor/internal/call_context.h"
+#include "executor/internal/interp.h"
 #include "executor/internal/schema_ops.h"
 #include "executor/internal/storage_context.h"
 
@@ -54,6 +55,8 @@ constexpr std::array<FieldRule, 11> kIndexFields{{{"name", true},
                                                   {"permissions", false},
                                                   {"partitions", false},
                                                   {"ttl", false}}};
+constexpr std::array<FieldRule, 5> kFunctionFields{
+    {{"name", true}, {"body", true}, {"data", false}, {"role", false}, {"ttl", false}}};
 constexpr std::array<FieldRule, 4> kDatabaseFields{
     {{"name", true}, {"data", false}, {"priority", false}, {"ttl", false}}};
 
@@ -103,8 +106,26 @@ Status CheckParams(const CallContext& ctx, size_t i, NativeColl kind, const Valu
     case NativeColl::kCollections: return CheckFields(ctx, i, params, kCollectionFields, require);
     case NativeColl::kIndexes: return CheckFields(ctx, i, params, kIndexFields, require);
     case NativeColl::kDatabases: return CheckFields(ctx, i, params, kDatabaseFields, require);
-    case NativeColl::kFunctions:
-      return ctx.ArgError(i, ErrorCode::kUnsupported, "Stored functions are not supported yet.");
+    case NativeColl::kFunctions: {
+      FQL_RETURN_IF_ERROR(CheckFields(ctx, i, params, kFunctionFields, require));
+      const Value* body = params.Find("body");
+      if (!body || body->is_null()) return Status::Ok();
+      if (body->kind() != ValueKind::kQuery) {
+        return Invalid(ctx, i, "body must be a Lambda wrapped in Query(), " +
+                                   std::string(TypeName(*body)) + " provided.");
+      }
+      // The body is stored as source and bound again when called, so it must
+      // stand alone: no variables from the query that created it.
+      auto bound = BindStoredLambda(body->query()->ToFql());
+      if (!bound.ok()) {
+        return Invalid(ctx, i, "the body must stand alone (" + bound.status().description() + ")");
+      }
+      const Value* role = params.Find("role");
+      if (role && !role->is_null()) {
+        return ctx.ArgError(i, ErrorCode::kUnsupported, "Function roles are not supported yet.");
+      }
+      return Status::Ok();
+    }
   }
   return Status::Ok();
 }
@@ -151,6 +172,7 @@ Value NewBody(NativeColl kind, const Value& params) {
       f.emplace_back("partitions", Value::Long(has_terms ? 1 : 8));
       return Value::MakeObject(std::move(f));
     }
+    case NativeColl::kFunctions: return Body({{"name", Value()}, {"body", Value()}}, params);
     default: return Body({}, params);
   }
 }
@@ -249,6 +271,66 @@ Result<Value> CreateIndex(CallContext& ctx) {
   return CreateSchema(ctx, *sc, NativeColl::kIndexes, 0, nullptr);
 }
 
+Result<Value> CreateFunction(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  return CreateSchema(ctx, *sc, NativeColl::kFunctions, 0, nullptr);
+}
+
+// Errors that are not the function's doing pass through a call unwrapped:
+// limits of the run (deadline, cancellation, recursion depth) and faults.
+bool WrapsInCallError(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kStackOverflow:
+    case ErrorCode::kTimeout:
+    case ErrorCode::kCancelled:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kIo:
+    case ErrorCode::kInternal: return false;
+    default: return true;
+  }
+}
+
+// Call(fn, args...): applies a stored function's body to the arguments.
+Result<Value> Call(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  Value ref = ctx.arg(0);
+  if (ref.is_string()) ref = Value::Ref(ref.str(), NativeRefOf(NativeColl::kFunctions, std::nullopt));
+  if (ref.kind() != ValueKind::kRef) return ctx.TypeError(0, "Function Ref");
+  Result<ResolvedRef> r = sc->Resolve(ref);
+  if (!r.ok()) return ctx.ArgError(0, r.status().code(), r.status().description());
+  if (r->schema != NativeColl::kFunctions) {
+    return ctx.ArgError(0, ErrorCode::kInvalidArgument, "Function Ref expected, " + ToFql(ref) + " provided.");
+  }
+  FQL_ASSIGN_OR_RETURN(auto rec, sc->txn().Read(r->addr, sc->at()));
+  if (!rec || rec->action == Action::kDelete) {
+    return ctx.ArgError(0, ErrorCode::kInvalidRef, "Ref refers to undefined function '" + r->addr.id + "'");
+  }
+  const Value* body = rec->body.Find("body");
+  if (!body || body->kind() != ValueKind::kQuery) {
+    return ctx.CallError(ErrorCode::kInternal, "Stored function '" + r->addr.id + "' has no body.");
+  }
+  std::span<const Value> args(ctx.args.data() + 1, ctx.args.size() - 1);
+  // A function of n > 1 parameters takes n arguments, or one array of n.
+  int n = body->query()->arity();
+  bool fits = n <= 1 || args.size() == static_cast<size_t>(n) ||
+              (args.size() == 1 && args[0].is_array() && args[0].array().size() == static_cast<size_t>(n));
+  if (!fits) {
+    size_t given = args.size() == 1 && args[0].is_array() ? args[0].array().size() : args.size();
+    return ctx.CallError(ErrorCode::kInvalidArgument,
+                         "Function '" + r->addr.id + "' takes " + std::to_string(n) + " arguments, " +
+                             std::to_string(given) + " given.");
+  }
+  Result<Value> out = ctx.ApplyFn(*body, args);
+  if (out.ok()) return out;
+  if (!WrapsInCallError(out.status().code())) {
+    // Its line:col is in the function's text; blame the call instead.
+    return ctx.CallError(out.status().code(), out.status().description());
+  }
+  Status wrapped = ctx.CallError(ErrorCode::kCallError, "Calling the function resulted in an error.");
+  wrapped.WithCause({std::move(out).status_move()});
+  return wrapped;
+}
+
 Result<Value> CreateDatabase(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
   return CreateSchema(ctx, *sc, NativeColl::kDatabases, 0, nullptr);
@@ -302,6 +384,8 @@ void RegisterSchemaBuiltins(BuiltinTable& t) {
   t.Add(BuiltinId::kCreateClass, CreateCollection);
   t.Add(BuiltinId::kCreateIndex, CreateIndex);
   t.Add(BuiltinId::kCreateDatabase, CreateDatabase);
+  t.Add(BuiltinId::kCreateFunction, CreateFunction);
+  t.Add(BuiltinId::kCall, Call);
 }
 
 }  // namespace fqldb::executor::internal

@@ -278,6 +278,7 @@ void RegisterSetBuiltins(BuiltinTable& t) {
   t.Add(BuiltinId::kCollections, NativeSetFn<NativeColl::kCollections>);
   t.Add(BuiltinId::kIndexes, NativeSetFn<NativeColl::kIndexes>);
   t.Add(BuiltinId::kDatabases, NativeSetFn<NativeColl::kDatabases>);
+  t.Add(BuiltinId::kFunctions, NativeSetFn<NativeColl::kFunctions>);
   t.Add(BuiltinId::kPaginate, Paginate);
 }
 

@@ -16,6 +16,9 @@ struct Frame {
   std::shared_ptr<Frame> parent;
   std::vector<Value> slots;
   uint32_t depth = 0;  // the deepest value stored in `slots` so far
+  // Set on the root frame of a stored lambda: the bound tree its code lives
+  // in, which lambdas created inside it must keep alive.
+  std::shared_ptr<const frontend::BoundQuery> owner;
 
   // Stores `v` in slot `i`, keeping `depth` up to date.
   void Set(size_t i, Value v) {

@@ -47,6 +47,11 @@ class Interp {
   uint64_t work_ = 0;  // input size charged by builtin calls since the last deadline check
 };
 
+// Parses and binds the source of a stored lambda (a stored function's body),
+// which must be exactly one Lambda with no free variables. Cached by text;
+// thread-safe. Errors: the parse or bind error, positioned in `fql`.
+Result<std::shared_ptr<const frontend::BoundQuery>> BindStoredLambda(const std::string& fql);
+
 // Attaches the position path and line:col of `node` to an error that has none.
 Status Locate(Status st, const frontend::BoundNode& node);
 

@@ -19,7 +19,8 @@ TEST(BuiltinCoverageTest, EveryPureBuiltinIsImplemented) {
 TEST(BuiltinCoverageTest, StorageBuiltinsThatShipAreImplemented) {
   for (const char* name : {"Get", "Exists", "Create", "Update", "Replace", "Delete", "At",
                            "CreateCollection", "CreateIndex", "CreateDatabase", "Documents", "Match",
-                           "Collections", "Indexes", "Databases", "Paginate"}) {
+                           "Collections", "Indexes", "Databases", "Paginate", "CreateFunction",
+                           "Functions", "Call"}) {
     const frontend::BuiltinInfo* b = frontend::FindBuiltin(name);
     ASSERT_NE(b, nullptr) << name;
     EXPECT_NE(FindImpl(b->id), nullptr) << name;

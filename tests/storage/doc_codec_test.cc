@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "common/stored_lambda.h"
 #include "common/value_printer.h"
 
 namespace fqldb::storage {
@@ -82,6 +83,27 @@ TEST(DocCodecTest, ReadsOneFieldWithoutDecodingTheRest) {
 TEST(DocCodecTest, RejectsWhatCannotBeStored) {
   std::string out;
   EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}", nullptr}), &out).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(DocCodecTest, StoresALambdaAsItsSourceAndWireForm) {
+  auto lambda = std::make_shared<StoredLambda>("Lambda(\"x\", Var(\"x\"))",
+                                               "{\"lambda\":\"x\",\"expr\":{\"var\":\"x\"}}", 1);
+  Value doc = Value::MakeObject({{"name", Value::String("id")}, {"body", Value::Query(lambda)}});
+  std::string bytes = Enc(doc);
+  auto back = DecodeDocument(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  const Value* body = back->Find("body");
+  ASSERT_NE(body, nullptr);
+  ASSERT_EQ(body->kind(), ValueKind::kQuery);
+  EXPECT_EQ(body->query()->ToFql(), lambda->ToFql());
+  EXPECT_EQ(body->query()->ToWireJson(), lambda->ToWireJson());
+  EXPECT_EQ(body->query()->arity(), 1);
+  EXPECT_EQ(body->query()->type_tag(), StoredLambda::Tag());
+  // Every truncation is an error, never a crash or a wrong lambda.
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto cut = DecodeDocument(std::string_view(bytes).substr(0, n));
+    EXPECT_FALSE(cut.ok()) << n;
+  }
 }
 
 TEST(DocCodecTest, CorruptBytesAreErrorsNotCrashes) {
