@@ -327,11 +327,9 @@ std::unique_ptr<EntryCursor> Transaction::Scan(std::vector<uint32_t> parts, std:
 std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, uint64_t db,
                                                          uint64_t coll, const ScanBounds& bounds,
                                                          std::optional<uint64_t> at) {
-  std::vector<uint32_t> parts(engine_.partitions());
-  for (uint32_t i = 0; i < parts.size(); ++i) parts[i] = i;
   std::string prefix = Prefix(kDocTag, db, coll);
   size_t skip = prefix.size();
-  return Scan(std::move(parts), std::move(prefix), bounds, at,
+  return Scan(AllPartitions(), std::move(prefix), bounds, at,
               [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
                 std::string_view rest = key.substr(skip);
                 FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
@@ -344,19 +342,109 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
               });
 }
 
+std::vector<uint32_t> Transaction::AllPartitions() const {
+  std::vector<uint32_t> parts(engine_.partitions());
+  for (uint32_t i = 0; i < parts.size(); ++i) parts[i] = i;
+  return parts;
+}
+
+Status Transaction::IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,
+                               std::string* prefix) const {
+  *prefix = Prefix(kIndexTag, def.db, def.uid);
+  std::string terms_key;
+  FQL_RETURN_IF_ERROR(EncodeKey(Value::MakeArray(terms), &terms_key));
+  if (def.terms.empty()) {
+    *parts = AllPartitions();
+  } else {
+    *parts = {static_cast<uint32_t>(Hash(*prefix + terms_key) & (engine_.partitions() - 1))};
+  }
+  *prefix += terms_key;
+  return Status::Ok();
+}
+
+Status Transaction::History(
+    const std::vector<uint32_t>& parts, const std::string& prefix, std::optional<uint64_t> at,
+    const std::function<Status(std::string_view key, const std::vector<Version>&)>& fn) {
+  bool snapshot = !at || *at >= read_ts_;
+  uint64_t ts = snapshot ? read_ts_ : *at;
+  std::string end = Successor(prefix);
+  std::map<std::string, std::vector<Version>, std::less<>> own;
+  if (snapshot) {
+    request_.read_ranges.push_back(internal::KeyRange{prefix, end});
+    for (auto it = writes_.lower_bound(prefix); it != writes_.end() && it->first < end; ++it) {
+      own[it->first].push_back(Version{provisional_ts_, it->second.value});
+    }
+  }
+  // A partition yields each key's versions newest first; collect, flip and
+  // add the transaction's own write.
+  std::string key;
+  std::vector<Version> versions;
+  auto flush = [&]() -> Status {
+    if (key.empty()) return Status::Ok();
+    std::reverse(versions.begin(), versions.end());
+    auto mine = own.find(key);
+    if (mine != own.end()) {
+      versions.push_back(std::move(mine->second.front()));
+      own.erase(mine);
+    }
+    Status st = fn(key, versions);
+    key.clear();
+    versions.clear();
+    return st;
+  };
+  for (uint32_t p : parts) {
+    FQL_RETURN_IF_ERROR(engine_.partition(p).Versions(
+        prefix, end, ts, [&](std::string_view logical, Version v) -> Status {
+          if (logical != key) {
+            FQL_RETURN_IF_ERROR(flush());
+            key.assign(logical);
+          }
+          versions.push_back(std::move(v));
+          return Status::Ok();
+        }));
+    FQL_RETURN_IF_ERROR(flush());
+  }
+  for (auto& [k, v] : own) FQL_RETURN_IF_ERROR(fn(k, v));  // keys only this transaction wrote
+  return Status::Ok();
+}
+
+Status Transaction::CollectionHistory(
+    const Value& coll_ref, uint64_t db, uint64_t coll, std::optional<uint64_t> at,
+    const std::function<Status(const Value& ref, const DocRecord& r)>& fn) {
+  std::string prefix = Prefix(kDocTag, db, coll);
+  return History(AllPartitions(), prefix, at, [&](std::string_view key, const std::vector<Version>& vs) -> Status {
+    std::string_view rest = key.substr(prefix.size());
+    FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+    Value ref = Value::Ref(std::move(id), coll_ref);
+    for (const Version& v : vs) {
+      FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v.ts, v.value));
+      FQL_RETURN_IF_ERROR(fn(ref, r));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Transaction::IndexHistory(const IndexDef& def, const Array& terms, std::optional<uint64_t> at,
+                                 const std::function<Status(const SetEntry& e, Action a)>& fn) {
+  std::vector<uint32_t> parts;
+  std::string prefix;
+  FQL_RETURN_IF_ERROR(IndexRange(def, terms, &parts, &prefix));
+  return History(parts, prefix, at, [&](std::string_view key, const std::vector<Version>& vs) -> Status {
+    SetEntry e;
+    for (const Version& v : vs) {
+      FQL_RETURN_IF_ERROR(internal::DecodeEntry(key.substr(prefix.size()), v, &e));
+      FQL_RETURN_IF_ERROR(fn(e, v.action() == Action::kDelete ? Action::kDelete : Action::kCreate));
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::unique_ptr<EntryCursor>> Transaction::ScanIndex(const IndexDef& def, const Array& terms,
                                                             const ScanBounds& bounds,
                                                             std::optional<uint64_t> at) {
-  std::string prefix = Prefix(kIndexTag, def.db, def.uid);
-  std::string terms_key;
-  FQL_RETURN_IF_ERROR(EncodeKey(Value::MakeArray(terms), &terms_key));
   std::vector<uint32_t> parts;
-  if (def.terms.empty()) {
-    for (uint32_t i = 0; i < engine_.partitions(); ++i) parts.push_back(i);
-  } else {
-    parts.push_back(static_cast<uint32_t>(Hash(prefix + terms_key) & (engine_.partitions() - 1)));
-  }
-  prefix += terms_key;
+  std::string prefix;
+  FQL_RETURN_IF_ERROR(IndexRange(def, terms, &parts, &prefix));
   size_t skip = prefix.size();
   return Scan(std::move(parts), std::move(prefix), bounds, at,
               [skip](std::string_view key, const Version& v, SetEntry* out) -> Status {

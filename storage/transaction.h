@@ -70,6 +70,8 @@ struct SetEntry {
   Array values;
   Value ref;
   uint64_t ts = 0;
+  // In a set of events (Events): the event object; null otherwise.
+  Value event;
 };
 
 // A forward or reverse stream of set entries. Not thread-safe.
@@ -156,6 +158,18 @@ class Transaction {
                                                  const ScanBounds& bounds,
                                                  std::optional<uint64_t> at = {});
 
+  // The whole history of a set's members, for Events: every version
+  // (deletes included) up to `at`, with this transaction's own write last.
+  // Per key, versions come oldest first; keys come in no useful order.
+  // The documents of a collection: `fn(ref, record)`.
+  Status CollectionHistory(const Value& coll_ref, uint64_t db, uint64_t coll,
+                           std::optional<uint64_t> at,
+                           const std::function<Status(const Value& ref, const DocRecord& r)>& fn);
+  // The entries of `def` matching `terms`: `fn(entry, action)`, where the
+  // action is kCreate for an add and kDelete for a remove.
+  Status IndexHistory(const IndexDef& def, const Array& terms, std::optional<uint64_t> at,
+                      const std::function<Status(const SetEntry& e, Action a)>& fn);
+
   // Commits; returns the commit ts (the read ts for a read-only
   // transaction). Errors: kContendedTransaction, kIo.
   Result<uint64_t> Commit();
@@ -166,10 +180,20 @@ class Transaction {
     std::string value;  // Action byte first
   };
   uint32_t DocPartition(const DocAddress& addr) const;
+  std::vector<uint32_t> AllPartitions() const;
+  // The partitions holding the entries of `def` under `terms`, and the key
+  // prefix they share.
+  Status IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,
+                    std::string* prefix) const;
   Status PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
                     const Value* old_doc, const Value* new_doc);
   using MergeDecoder =
       std::function<Status(std::string_view key, const internal::Version& v, SetEntry* out)>;
+  // Every version under `prefix` in `parts`, grouped per logical key
+  // (oldest first, own write last): `fn(key, versions)`.
+  Status History(const std::vector<uint32_t>& parts, const std::string& prefix,
+                 std::optional<uint64_t> at,
+                 const std::function<Status(std::string_view key, const std::vector<internal::Version>&)>& fn);
   std::unique_ptr<EntryCursor> Scan(std::vector<uint32_t> parts, std::string prefix,
                                     const ScanBounds& bounds, std::optional<uint64_t> at,
                                     MergeDecoder decode);

@@ -67,6 +67,7 @@ struct PageOptions {
   std::optional<Value> after;
   std::optional<Value> before;
   std::optional<uint64_t> ts;
+  bool events = false;
 };
 
 Result<PageOptions> ParsePageOptions(CallContext& ctx) {
@@ -105,7 +106,11 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
       if (v.is_null()) continue;
       FQL_ASSIGN_OR_RETURN(uint64_t ts, TsOf(ctx, 1, v));
       o.ts = ts;
-    } else if (f.first == "events" || f.first == "sources") {
+    } else if (f.first == "events") {
+      if (v.is_null()) continue;
+      if (!v.is_bool()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "events must be a Boolean.");
+      o.events = v.as_bool();
+    } else if (f.first == "sources") {
       if (v.is_null() || (v.is_bool() && !v.as_bool())) continue;
       return ctx.ArgError(1, ErrorCode::kUnsupported,
                           "Paginate's '" + f.first + "' option is not supported yet.");
@@ -146,15 +151,32 @@ Result<Value> Range(CallContext& ctx) {
 }
 
 Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const Value& cursor) {
+  if (set.encode_cursor) {
+    Result<std::string> enc = set.encode_cursor(cursor);
+    if (!enc.ok()) return ctx.ArgError(1, enc.status().code(), enc.status().description());
+    return enc;
+  }
   Result<std::string> enc = storage::EncodeOrderPrefix(set.def.get(), CursorArray(cursor));
   if (!enc.ok()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Invalid cursor " + ToFql(cursor) + ".");
   return enc;
+}
+
+// Events(ref) is a document's history; Events(set) the set's.
+Result<Value> Events(CallContext& ctx) {
+  const Value& x = ctx.arg(0);
+  if (x.kind() == ValueKind::kRef) {
+    return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + ToWireJson(x) + "}", DocEventsPlan(x));
+  }
+  if (x.kind() != ValueKind::kSet) return ctx.TypeError(0, "Ref or Set");
+  FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, 0));
+  return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + x.set().wire_json + "}", EventsPlan(set));
 }
 
 Result<Value> Paginate(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, 0));
   FQL_ASSIGN_OR_RETURN(PageOptions o, ParsePageOptions(ctx));
+  if (o.events) set = EventsPlan(set);
   std::optional<uint64_t> at = o.ts ? o.ts : sc->at();
   Result<OpenedSet> opened = set->Open(*sc, at, ctx);
   if (!opened.ok()) return ctx.ArgError(0, opened.status().code(), opened.status().description());
@@ -177,7 +199,7 @@ Result<Value> Paginate(CallContext& ctx) {
   if (o.before) {
     std::reverse(entries.begin(), entries.end());
     if (more) entries.erase(entries.begin());
-    after = Value::MakeArray(CursorArray(*o.before));
+    after = opened->encode_cursor ? *o.before : Value::MakeArray(CursorArray(*o.before));
     if (more && !entries.empty()) before = EntryCursorValue(entries.front());
   } else {
     if (more) {
@@ -271,6 +293,7 @@ Result<Value> FilterSet(CallContext& ctx) {
 
 void RegisterSetBuiltins(BuiltinTable& t) {
   t.Add(BuiltinId::kSingleton, Singleton);
+  t.Add(BuiltinId::kEvents, Events);
   t.Add(BuiltinId::kJoin, Join);
   t.Add(BuiltinId::kRange, Range);
   t.Add(BuiltinId::kDocuments, Documents);

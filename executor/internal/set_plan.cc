@@ -1,6 +1,7 @@
 #include "executor/internal/set_plan.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/value_printer.h"
 #include "executor/interpreter.h"
@@ -19,6 +20,39 @@ using CursorPtr = std::unique_ptr<EntryCursor>;
 
 Status UndefinedCollection(const Value& coll) {
   return Status(ErrorCode::kInvalidRef, "Ref refers to undefined collection '" + coll.ref_id() + "'");
+}
+
+// Events are gathered in memory to be ordered by ts; this bounds them.
+template <typename T>
+Status CheckEventCount(const std::vector<T>& events) {
+  if (events.size() <= kMaxArrayElems) return Status::Ok();
+  return Status(ErrorCode::kInvalidArgument, "The set's history holds more than " +
+                                                 std::to_string(kMaxArrayElems) + " events.");
+}
+
+// A collection's membership changes: a document joins when it is created
+// (or re-created) and leaves when it is deleted; updates change nothing.
+Status CollectionEvents(StorageContext& sc, const Value& coll_ref, uint64_t db, uint64_t coll,
+                        std::optional<uint64_t> at, std::vector<SetEvent>* out) {
+  std::optional<std::string> doc;  // the document whose versions are arriving
+  bool present = false;
+  return sc.txn().CollectionHistory(
+      coll_ref, db, coll, at, [&](const Value& ref, const storage::DocRecord& r) -> Status {
+        if (doc != ref.ref_id()) {
+          doc = ref.ref_id();
+          present = false;
+        }
+        bool now = r.action != storage::Action::kDelete;
+        if (now == present) return Status::Ok();
+        present = now;
+        SetEntry e;
+        e.ref = ref;
+        e.ts = r.ts;
+        storage::EncodeRefId(ref.ref_id(), &e.order_key);
+        storage::AppendRefCollection(coll, &e.order_key);
+        out->push_back(SetEvent{r.ts, now, std::move(e)});
+        return CheckEventCount(*out);
+      });
 }
 
 bool InBounds(const std::string& key, const ScanBounds& b) {
@@ -154,6 +188,24 @@ class DocumentsSet : public ExecSet {
  public:
   explicit DocumentsSet(Value coll) : coll_(std::move(coll)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
+    FQL_ASSIGN_OR_RETURN(auto where, Locate(sc, at));
+    OpenedSet out;
+    Value coll = coll_;
+    StorageContext* s = &sc;
+    out.scan = [s, coll, where, at](const ScanBounds& b) -> Result<CursorPtr> {
+      return s->txn().ScanCollection(coll, where.first, where.second, b, at);
+    };
+    return out;
+  }
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
+                 std::vector<SetEvent>* out) const override {
+    FQL_ASSIGN_OR_RETURN(auto where, Locate(sc, at));
+    return CollectionEvents(sc, coll_, where.first, where.second, at, out);
+  }
+
+ private:
+  // The database and collection uid the collection ref names at `at`.
+  Result<std::pair<uint64_t, uint64_t>> Locate(StorageContext& sc, std::optional<uint64_t> at) const {
     if (coll_.kind() != ValueKind::kRef) return UndefinedCollection(coll_);
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(coll_));
     if (r.schema != NativeColl::kCollections) {
@@ -161,17 +213,9 @@ class DocumentsSet : public ExecSet {
     }
     FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr, at));
     if (!rec || rec->action == storage::Action::kDelete) return UndefinedCollection(coll_);
-    OpenedSet out;
-    uint64_t db = r.addr.db, uid = rec->uid;
-    Value coll = coll_;
-    StorageContext* s = &sc;
-    out.scan = [s, coll, db, uid, at](const ScanBounds& b) -> Result<CursorPtr> {
-      return s->txn().ScanCollection(coll, db, uid, b, at);
-    };
-    return out;
+    return std::make_pair(r.addr.db, rec->uid);
   }
 
- private:
   Value coll_;
 };
 
@@ -188,6 +232,11 @@ class NativeSet : public ExecSet {
     };
     return out;
   }
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
+                 std::vector<SetEvent>* out) const override {
+    return CollectionEvents(sc, NativeRefOf(kind_, std::nullopt), sc.db(), static_cast<uint64_t>(kind_),
+                            at, out);
+  }
 
  private:
   NativeColl kind_;
@@ -197,18 +246,11 @@ class MatchSet : public ExecSet {
  public:
   MatchSet(Value index, Array terms) : index_(std::move(index)), terms_(std::move(terms)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
-    std::optional<uint64_t> saved = sc.at();
-    sc.set_at(at);
-    Result<std::shared_ptr<const IndexDef>> def = sc.IndexDefOf(index_);
-    sc.set_at(saved);
-    if (!def.ok()) return def.status();
+    FQL_ASSIGN_OR_RETURN(auto d, Def(sc, at));
     OpenedSet out;
-    out.def = *def;
-    // An index without terms matches everything; a tuple of the wrong
-    // width matches nothing.
-    Array terms = (*def)->terms.empty() ? Array{} : terms_;
-    bool none = terms.size() != (*def)->terms.size();
-    auto d = *def;
+    out.def = d;
+    Array terms = Terms(*d);
+    bool none = terms.size() != d->terms.size();
     StorageContext* s = &sc;
     out.scan = [s, d, terms, none, at](const ScanBounds& b) -> Result<CursorPtr> {
       if (none) return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{}, b));
@@ -216,8 +258,29 @@ class MatchSet : public ExecSet {
     };
     return out;
   }
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
+                 std::vector<SetEvent>* out) const override {
+    FQL_ASSIGN_OR_RETURN(auto d, Def(sc, at));
+    Array terms = Terms(*d);
+    if (terms.size() != d->terms.size()) return Status::Ok();
+    return sc.txn().IndexHistory(*d, terms, at, [&](const SetEntry& e, storage::Action a) -> Status {
+      out->push_back(SetEvent{e.ts, a != storage::Action::kDelete, e});
+      return CheckEventCount(*out);
+    });
+  }
 
  private:
+  Result<std::shared_ptr<const IndexDef>> Def(StorageContext& sc, std::optional<uint64_t> at) const {
+    std::optional<uint64_t> saved = sc.at();
+    sc.set_at(at);
+    Result<std::shared_ptr<const IndexDef>> def = sc.IndexDefOf(index_);
+    sc.set_at(saved);
+    return def;
+  }
+  // An index without terms matches everything; a tuple of the wrong width
+  // matches nothing.
+  Array Terms(const IndexDef& def) const { return def.terms.empty() ? Array{} : terms_; }
+
   Value index_;
   Array terms_;
 };
@@ -226,19 +289,40 @@ class SingletonSet : public ExecSet {
  public:
   explicit SingletonSet(Value ref) : ref_(std::move(ref)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t>, CallContext&) const override {
-    SetEntry e;
-    e.ref = ref_;
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref_));
-    storage::EncodeRefId(ref_.ref_id(), &e.order_key);
-    storage::AppendRefCollection(r.addr.coll, &e.order_key);
+    SetEntry e = Entry(r);
     OpenedSet out;
     out.scan = [e](const ScanBounds& b) -> Result<CursorPtr> {
       return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{e}, b));
     };
     return out;
   }
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
+                 std::vector<SetEvent>* out) const override {
+    FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref_));
+    FQL_ASSIGN_OR_RETURN(auto history, sc.txn().History(r.addr, at));
+    bool present = false;
+    for (const storage::DocRecord& rec : history) {
+      bool now = rec.action != storage::Action::kDelete;
+      if (now != present) {
+        SetEntry e = Entry(r);
+        e.ts = rec.ts;
+        out->push_back(SetEvent{rec.ts, now, std::move(e)});
+      }
+      present = now;
+    }
+    return Status::Ok();
+  }
 
  private:
+  SetEntry Entry(const ResolvedRef& r) const {
+    SetEntry e;
+    e.ref = ref_;
+    storage::EncodeRefId(ref_.ref_id(), &e.order_key);
+    storage::AppendRefCollection(r.addr.coll, &e.order_key);
+    return e;
+  }
+
   Value ref_;
 };
 
@@ -263,6 +347,48 @@ class AlgebraSet : public ExecSet {
       return CursorPtr(std::make_unique<AlgebraCursor>(op, std::move(cursors), b.reverse));
     };
     return out;
+  }
+  // Replays the inputs' changes in ts order, tracking which inputs hold
+  // each entry, and reports when the combination's membership flips.
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx,
+                 std::vector<SetEvent>* out) const override {
+    std::vector<std::pair<size_t, SetEvent>> all;
+    for (size_t i = 0; i < in_.size(); ++i) {
+      std::vector<SetEvent> evs;
+      FQL_RETURN_IF_ERROR(in_[i]->History(sc, at, ctx, &evs));
+      for (SetEvent& e : evs) all.emplace_back(i, std::move(e));
+      FQL_RETURN_IF_ERROR(CheckEventCount(all));
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.second.ts != b.second.ts ? a.second.ts < b.second.ts : a.second.add < b.second.add;
+    });
+    std::map<std::string, std::vector<bool>> held;
+    auto member = [&](const std::vector<bool>& h) {
+      switch (op_) {
+        case SetOp::kUnion: return std::find(h.begin(), h.end(), true) != h.end();
+        case SetOp::kIntersection: return std::find(h.begin(), h.end(), false) == h.end();
+        case SetOp::kDifference: return h[0] && std::find(h.begin() + 1, h.end(), true) == h.end();
+      }
+      return false;
+    };
+    for (size_t i = 0; i < all.size();) {
+      // All changes at one ts apply together.
+      size_t j = i;
+      std::map<std::string, std::pair<bool, const SetEntry*>> touched;  // key -> membership before
+      for (; j < all.size() && all[j].second.ts == all[i].second.ts; ++j) {
+        const SetEvent& ev = all[j].second;
+        auto& h = held.try_emplace(ev.entry.order_key, std::vector<bool>(in_.size(), false)).first->second;
+        touched.try_emplace(ev.entry.order_key, member(h), &ev.entry);
+        touched[ev.entry.order_key].second = &ev.entry;
+        h[all[j].first] = ev.add;
+      }
+      for (const auto& [key, before] : touched) {
+        bool after = member(held[key]);
+        if (after != before.first) out->push_back(SetEvent{all[i].second.ts, after, *before.second});
+      }
+      i = j;
+    }
+    return Status::Ok();
   }
 
  private:
@@ -313,6 +439,11 @@ class ReverseNode : public ExecSet {
     };
     return out;
   }
+  // Reversing a set does not change when its members came and went.
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx,
+                 std::vector<SetEvent>* out) const override {
+    return in_->History(sc, at, ctx, out);
+  }
 
  private:
   ExecSetPtr in_;
@@ -323,14 +454,8 @@ class RangeSet : public ExecSet {
   RangeSet(ExecSetPtr in, Value from, Value to) : in_(std::move(in)), from_(std::move(from)), to_(std::move(to)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx) const override {
     FQL_ASSIGN_OR_RETURN(OpenedSet inner, in_->Open(sc, at, ctx));
-    auto prefix = [&](const Value& v) -> Result<std::string> {
-      Result<std::string> enc = storage::EncodeOrderPrefix(inner.def.get(), v.is_array() ? v.array() : Array{v});
-      if (!enc.ok()) return Status(ErrorCode::kInvalidArgument, "Range bounds must be scalars or arrays of them.");
-      return enc;
-    };
-    FQL_ASSIGN_OR_RETURN(std::string lo, prefix(from_));
-    FQL_ASSIGN_OR_RETURN(std::string hi, prefix(to_));
-    hi = storage::OrderPrefixSuccessor(hi);
+    std::string lo, hi;
+    FQL_RETURN_IF_ERROR(Bounds(inner, &lo, &hi));
     OpenedSet out;
     out.def = inner.def;
     out.scan = [inner, lo, hi](const ScanBounds& b) -> Result<CursorPtr> {
@@ -343,8 +468,34 @@ class RangeSet : public ExecSet {
     };
     return out;
   }
+  // The input's changes to entries inside the range.
+  Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx,
+                 std::vector<SetEvent>* out) const override {
+    FQL_ASSIGN_OR_RETURN(OpenedSet inner, in_->Open(sc, at, ctx));
+    std::string lo, hi;
+    FQL_RETURN_IF_ERROR(Bounds(inner, &lo, &hi));
+    std::vector<SetEvent> evs;
+    FQL_RETURN_IF_ERROR(in_->History(sc, at, ctx, &evs));
+    for (SetEvent& e : evs) {
+      if (e.entry.order_key >= lo && e.entry.order_key < hi) out->push_back(std::move(e));
+    }
+    return Status::Ok();
+  }
 
  private:
+  // [lo, hi): the order keys from `from_` through every key under `to_`.
+  Status Bounds(const OpenedSet& inner, std::string* lo, std::string* hi) const {
+    auto prefix = [&](const Value& v) -> Result<std::string> {
+      Result<std::string> enc = storage::EncodeOrderPrefix(inner.def.get(), v.is_array() ? v.array() : Array{v});
+      if (!enc.ok()) return Status(ErrorCode::kInvalidArgument, "Range bounds must be scalars or arrays of them.");
+      return enc;
+    };
+    FQL_ASSIGN_OR_RETURN(*lo, prefix(from_));
+    FQL_ASSIGN_OR_RETURN(*hi, prefix(to_));
+    *hi = storage::OrderPrefixSuccessor(*hi);
+    return Status::Ok();
+  }
+
   ExecSetPtr in_;
   Value from_, to_;
 };
@@ -434,6 +585,17 @@ class JoinSet : public ExecSet {
 
 }  // namespace
 
+Status ExecSet::History(StorageContext&, std::optional<uint64_t>, CallContext&,
+                        std::vector<SetEvent>*) const {
+  return Status(ErrorCode::kUnsupported,
+                "Events of this kind of set are not supported yet (Documents, Match, Singleton, the "
+                "schema sets, Union, Intersection, Difference, Range and Reverse are).");
+}
+
+std::unique_ptr<EntryCursor> MakeVectorCursor(std::vector<SetEntry> all, const ScanBounds& b) {
+  return std::make_unique<VectorCursor>(std::move(all), b);
+}
+
 Value MakeSet(std::string fql, std::string wire, ExecSetPtr plan) {
   return Value::Set(SetDescriptor{std::move(fql), std::move(wire), std::move(plan)});
 }
@@ -466,12 +628,14 @@ ExecSetPtr JoinPlan(ExecSetPtr source, Value target) {
 }
 
 Value EntryOutput(const SetEntry& e) {
+  if (!e.event.is_null()) return e.event;
   if (e.values.empty()) return e.ref;
   if (e.values.size() == 1) return e.values[0];
   return Value::MakeArray(e.values);
 }
 
 Value EntryCursorValue(const SetEntry& e) {
+  if (!e.event.is_null()) return EventCursorValue(e.event);
   Array c = e.values;
   c.push_back(e.ref);
   return Value::MakeArray(std::move(c));

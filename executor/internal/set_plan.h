@@ -19,6 +19,15 @@ namespace fqldb::executor::internal {
 struct OpenedSet {
   std::shared_ptr<const storage::IndexDef> def;  // nullptr: ordered by ref alone
   std::function<Result<std::unique_ptr<storage::EntryCursor>>(const storage::ScanBounds&)> scan;
+  // Sets whose cursors are not value tuples (events) encode them here.
+  std::function<Result<std::string>(const Value& cursor)> encode_cursor;
+};
+
+// A change in a set's membership: `entry` joined (add) or left it at `ts`.
+struct SetEvent {
+  uint64_t ts = 0;
+  bool add = true;
+  storage::SetEntry entry;
 };
 
 // The executable form of a set value. Immutable and shareable; names are
@@ -29,9 +38,17 @@ class ExecSet : public SetPlan {
  public:
   virtual Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
                                  CallContext& ctx) const = 0;
+  // Appends every membership change up to `at` to `out`, in any order
+  // (Events). Default: kUnsupported for sets whose history is not kept.
+  virtual Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx,
+                         std::vector<SetEvent>* out) const;
 };
 
 using ExecSetPtr = std::shared_ptr<const ExecSet>;
+
+// A cursor over entries held in memory in ascending order, within `b`.
+std::unique_ptr<storage::EntryCursor> MakeVectorCursor(std::vector<storage::SetEntry> all,
+                                                       const storage::ScanBounds& b);
 
 // Set values: the two renderings plus the plan.
 Value MakeSet(std::string fql, std::string wire, ExecSetPtr plan);
@@ -43,6 +60,9 @@ ExecSetPtr DocumentsPlan(Value coll);
 ExecSetPtr NativePlan(storage::NativeColl kind);
 ExecSetPtr MatchPlan(Value index, Array terms);
 ExecSetPtr SingletonPlan(Value ref);
+// Events: of a set (add/remove), or of one document (create/update/delete).
+ExecSetPtr EventsPlan(ExecSetPtr input);
+ExecSetPtr DocEventsPlan(Value ref);
 // Sets built from sets.
 ExecSetPtr AlgebraPlan(SetOp op, std::vector<ExecSetPtr> inputs);
 ExecSetPtr DistinctPlan(ExecSetPtr input);
@@ -55,7 +75,9 @@ ExecSetPtr JoinPlan(ExecSetPtr source, Value target);
 // What an entry contributes to a page: the ref, the one value, or the
 // array of values.
 Value EntryOutput(const storage::SetEntry& e);
-// The cursor that points at an entry: its values, then its ref.
+// The cursor that points at an entry: its values, then its ref (for an
+// event, the event without its data, or with it for a set's event).
 Value EntryCursorValue(const storage::SetEntry& e);
+Value EventCursorValue(const Value& event);
 
 }  // namespace fqldb::executor::internal

@@ -109,6 +109,20 @@ Result<std::vector<Version>> Partition::History(std::string_view key, uint64_t a
   return std::vector<Version>(out.rbegin(), out.rend());
 }
 
+Status Partition::Versions(std::string_view begin, std::string_view end, uint64_t at,
+                           const std::function<Status(std::string_view, Version)>& fn) const {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+    std::string_view logical;
+    uint64_t ts = 0;
+    if (!SplitVersionKey(ToView(it->key()), &logical, &ts)) continue;
+    if (logical >= end) break;
+    if (ts > at) continue;
+    FQL_RETURN_IF_ERROR(fn(logical, Version{ts, it->value().ToString()}));
+  }
+  return FromLevelDb(it->status(), "partition read");
+}
+
 std::unique_ptr<VisibleIterator> Partition::Scan(std::string begin, std::string end, uint64_t at,
                                                  bool reverse) const {
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -66,6 +67,12 @@ class Partition {
 
   // Every version of `key` with ts <= at, oldest first.
   Result<std::vector<Version>> History(std::string_view key, uint64_t at) const;
+
+  // Calls `fn` with every version (deletes included) of every logical key
+  // in [begin, end) with ts <= at: keys ascending, each key's versions
+  // newest first. Stops at the first error `fn` returns.
+  Status Versions(std::string_view begin, std::string_view end, uint64_t at,
+                  const std::function<Status(std::string_view logical, Version v)>& fn) const;
 
   // Iterates the logical keys in [begin, end) whose newest version at or
   // before `at` is not a delete, ascending or (reverse) descending.
