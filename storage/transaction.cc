@@ -272,10 +272,7 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
   for (const auto& e : old_entries) old_keys.insert(e.terms_key + e.order_key);
   for (const auto& e : new_entries) new_keys.insert(e.terms_key + e.order_key);
   std::string prefix = Prefix(kIndexTag, def.db, def.uid);
-  auto partition_of = [&](const internal::IndexEntryKey& e) -> uint32_t {
-    if (def.terms.empty()) return DocPartition(addr);
-    return static_cast<uint32_t>(Hash(prefix + e.terms_key) & (engine_.partitions() - 1));
-  };
+  auto partition_of = [&](const internal::IndexEntryKey& e) { return EntryPartition(def, addr, e.terms_key); };
   for (const auto& e : old_entries) {
     if (new_keys.count(e.terms_key + e.order_key)) continue;
     std::string value(1, static_cast<char>(Action::kDelete));
@@ -284,21 +281,136 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
   }
   for (const auto& e : new_entries) {
     if (old_keys.count(e.terms_key + e.order_key)) continue;
-    if (def.unique) {
-      ScanBounds bounds;
-      bounds.start = e.values_key;
-      bounds.stop = Successor(e.values_key);
-      FQL_ASSIGN_OR_RETURN(auto cursor, ScanIndex(def, e.terms, bounds));
-      for (; cursor->Valid(); cursor->Next()) {
-        if (!Equals(cursor->entry().ref, ref)) {
-          return Status(ErrorCode::kInstanceNotUnique, "document is not unique.");
-        }
-      }
-      FQL_RETURN_IF_ERROR(cursor->status());
-    }
+    if (def.unique) FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
     std::string value(1, static_cast<char>(Action::kCreate));
     value += e.payload;
     writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
+  }
+  return Status::Ok();
+}
+
+uint32_t Transaction::EntryPartition(const IndexDef& def, const DocAddress& addr,
+                                     const std::string& terms_key) const {
+  if (def.terms.empty()) return DocPartition(addr);
+  return static_cast<uint32_t>(Hash(Prefix(kIndexTag, def.db, def.uid) + terms_key) &
+                               (engine_.partitions() - 1));
+}
+
+Status Transaction::CheckUnique(const IndexDef& def, const Array& terms, const std::string& values_key,
+                                const Value& ref) {
+  ScanBounds bounds;
+  bounds.start = values_key;
+  bounds.stop = Successor(values_key);
+  FQL_ASSIGN_OR_RETURN(auto cursor, ScanIndex(def, terms, bounds));
+  for (; cursor->Valid(); cursor->Next()) {
+    if (!Equals(cursor->entry().ref, ref)) {
+      return Status(ErrorCode::kInstanceNotUnique, "document is not unique.");
+    }
+  }
+  return cursor->status();
+}
+
+namespace {
+
+// The index entry versions a document's history implies: at each version,
+// the entries that appear (added) and disappear (removed), by physical
+// position (entry key, ts) -> stored value. Also the entries of the newest
+// version.
+struct DerivedVersion {
+  std::string value;      // Action byte, then the payload
+  std::string terms_key;  // where it is partitioned
+};
+struct DerivedEntries {
+  std::map<std::pair<std::string, uint64_t>, DerivedVersion> versions;
+  std::map<std::string, internal::IndexEntryKey> current;
+};
+
+Result<DerivedEntries> DeriveEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
+                                     const std::vector<DocRecord>& history) {
+  DerivedEntries out;
+  std::map<std::string, internal::IndexEntryKey> prev;
+  for (const DocRecord& r : history) {
+    std::map<std::string, internal::IndexEntryKey> cur;
+    if (r.action != Action::kDelete) {
+      FQL_ASSIGN_OR_RETURN(auto entries,
+                           internal::ExtractEntries(def, ref, addr.coll, IndexedDoc(ref, r.ts, r.body)));
+      for (auto& e : entries) cur.emplace(e.terms_key + e.order_key, std::move(e));
+    }
+    for (const auto& [k, e] : prev) {
+      if (cur.count(k)) continue;
+      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kDelete)) + e.payload, e.terms_key};
+    }
+    for (const auto& [k, e] : cur) {
+      if (prev.count(k)) continue;
+      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kCreate)) + e.payload, e.terms_key};
+    }
+    prev = std::move(cur);
+  }
+  out.current = std::move(prev);
+  return out;
+}
+
+}  // namespace
+
+Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64_t ts,
+                                const std::optional<DocRecord>& version,
+                                std::span<const IndexDef* const> indexes) {
+  std::string key = DocKey(addr);
+  if (writes_.count(key)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "The history of a document written earlier in the same transaction cannot be edited.");
+  }
+  if (ts == 0 || ts > read_ts_) {
+    return Status(ErrorCode::kInvalidArgument, "A history edit's ts must be in the past (at or before " +
+                                                   std::to_string(read_ts_) + ").");
+  }
+  FQL_ASSIGN_OR_RETURN(std::vector<DocRecord> before, History(addr));
+  std::vector<DocRecord> after;
+  for (const DocRecord& r : before) {
+    if (r.ts != ts) after.push_back(r);
+  }
+  if (version) {
+    DocRecord v = *version;
+    v.ts = ts;
+    after.insert(std::upper_bound(after.begin(), after.end(), ts,
+                                  [](uint64_t t, const DocRecord& r) { return t < r.ts; }),
+                 std::move(v));
+  }
+  uint32_t doc_part = DocPartition(addr);
+  auto put = [&](uint32_t part, const std::string& k, uint64_t at, std::string value, bool erase) {
+    internal::PartitionWrite w;
+    w.partition = part;
+    w.write.key = k;
+    w.write.ts = at;
+    w.write.value = std::move(value);
+    w.write.erase = erase;
+    history_writes_.push_back(std::move(w));
+  };
+  if (version) {
+    std::string encoded;
+    if (version->action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(version->body, &encoded));
+    put(doc_part, key, ts, DocValue(version->action, version->uid, encoded), false);
+  } else {
+    put(doc_part, key, ts, std::string(), true);
+  }
+  for (const IndexDef* def : indexes) {
+    FQL_ASSIGN_OR_RETURN(DerivedEntries old_entries, DeriveEntries(*def, ref, addr, before));
+    FQL_ASSIGN_OR_RETURN(DerivedEntries new_entries, DeriveEntries(*def, ref, addr, after));
+    std::string prefix = Prefix(kIndexTag, def->db, def->uid);
+    for (const auto& [pos, v] : old_entries.versions) {
+      if (new_entries.versions.count(pos)) continue;
+      put(EntryPartition(*def, addr, v.terms_key), prefix + pos.first, pos.second, std::string(), true);
+    }
+    for (const auto& [pos, v] : new_entries.versions) {
+      auto old = old_entries.versions.find(pos);
+      if (old != old_entries.versions.end() && old->second.value == v.value) continue;
+      put(EntryPartition(*def, addr, v.terms_key), prefix + pos.first, pos.second, v.value, false);
+    }
+    if (def->unique) {
+      for (const auto& [k, e] : new_entries.current) {
+        if (!old_entries.current.count(k)) FQL_RETURN_IF_ERROR(CheckUnique(*def, e.terms, e.values_key, ref));
+      }
+    }
   }
   return Status::Ok();
 }
@@ -453,7 +565,7 @@ Result<std::unique_ptr<EntryCursor>> Transaction::ScanIndex(const IndexDef& def,
 }
 
 Result<uint64_t> Transaction::Commit() {
-  request_.writes.clear();
+  request_.writes = history_writes_;
   for (auto& [key, w] : writes_) {
     PartitionWrite pw;
     pw.partition = w.partition;

@@ -118,7 +118,7 @@ class Transaction {
 
   uint64_t read_ts() const { return read_ts_; }
   uint64_t provisional_ts() const { return provisional_ts_; }
-  bool has_writes() const { return !writes_.empty(); }
+  bool has_writes() const { return !writes_.empty() || !history_writes_.empty(); }
   Engine& engine() const { return engine_; }
 
   // The version of a document visible at `at` (the snapshot when absent; a
@@ -158,6 +158,16 @@ class Transaction {
                                                  const ScanBounds& bounds,
                                                  std::optional<uint64_t> at = {});
 
+  // Edits a document's past (Insert/Remove): puts `version` at `ts`
+  // (replacing any version there) or, when `version` is nullopt, erases the
+  // version at `ts`. The index entries of `indexes` are rewritten to match
+  // the new history. `ts` must be at or before the snapshot. Reads in this
+  // transaction do not see the edit. Errors: kInvalidArgument for a
+  // document this transaction already wrote; kInstanceNotUnique when the
+  // edit makes the current version break a unique index.
+  Status EditHistory(const DocAddress& addr, const Value& ref, uint64_t ts,
+                     const std::optional<DocRecord>& version, std::span<const IndexDef* const> indexes);
+
   // The whole history of a set's members, for Events: every version
   // (deletes included) up to `at`, with this transaction's own write last.
   // Per key, versions come oldest first; keys come in no useful order.
@@ -180,6 +190,11 @@ class Transaction {
     std::string value;  // Action byte first
   };
   uint32_t DocPartition(const DocAddress& addr) const;
+  uint32_t EntryPartition(const IndexDef& def, const DocAddress& addr, const std::string& terms_key) const;
+  // Fails with kInstanceNotUnique when another document holds `values_key`
+  // under `terms` in the unique index `def`.
+  Status CheckUnique(const IndexDef& def, const Array& terms, const std::string& values_key,
+                     const Value& ref);
   std::vector<uint32_t> AllPartitions() const;
   // The partitions holding the entries of `def` under `terms`, and the key
   // prefix they share.
@@ -203,6 +218,8 @@ class Transaction {
   uint64_t provisional_ts_;
   // This transaction's writes by logical key.
   std::map<std::string, Buffered, std::less<>> writes_;
+  // History edits: versions at explicit past timestamps, and erasures.
+  std::vector<internal::PartitionWrite> history_writes_;
   CommitRequest request_;
 };
 

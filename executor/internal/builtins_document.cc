@@ -1,9 +1,10 @@
-// Documents: Get, Exists, Create, Update, Replace, Delete, and At.
+// Documents: Get, Exists, Create, Update, Replace, Delete, Insert, Remove, and At.
 #include <algorithm>
 
 #include "common/time_codec.h"
 #include "executor/internal/call_context.h"
 #include "executor/internal/schema_ops.h"
+#include "executor/internal/set_plan.h"
 #include "executor/internal/storage_context.h"
 
 namespace fqldb::executor::internal {
@@ -151,6 +152,81 @@ Result<Value> Delete(CallContext& ctx) {
   return doc;
 }
 
+// The document a history edit targets, its indexes, the ts and the action.
+struct HistoryEdit {
+  ResolvedRef r;
+  std::vector<std::shared_ptr<const storage::IndexDef>> indexes;
+  uint64_t ts = 0;
+  std::string action;
+};
+
+Result<HistoryEdit> HistoryEditArgs(CallContext& ctx, StorageContext& sc) {
+  HistoryEdit e;
+  const Value& ref = ctx.arg(0);
+  if (ref.kind() != ValueKind::kRef) return ctx.TypeError(0, "Ref");
+  Result<ResolvedRef> r = sc.Resolve(ref);
+  if (!r.ok()) return ctx.ArgError(0, r.status().code(), r.status().description());
+  if (r->schema) {
+    return ctx.ArgError(0, ErrorCode::kUnsupported, "The history of schema documents cannot be edited.");
+  }
+  e.r = *r;
+  FQL_ASSIGN_OR_RETURN(e.ts, TsArg(ctx, 1));
+  FQL_ASSIGN_OR_RETURN(const std::string* action, ctx.String(2));
+  if (*action != "create" && *action != "update" && *action != "delete") {
+    return ctx.ArgError(2, ErrorCode::kInvalidArgument,
+                        "Action must be create, update or delete, got '" + *action + "'.");
+  }
+  e.action = *action;
+  Result<std::vector<std::shared_ptr<const storage::IndexDef>>> indexes = sc.IndexesOn(r->addr.db, r->addr.coll);
+  if (!indexes.ok()) return ctx.CallError(indexes.status().code(), indexes.status().description());
+  e.indexes = std::move(*indexes);
+  return e;
+}
+
+Status ApplyHistoryEdit(const CallContext& ctx, StorageContext& sc, const HistoryEdit& e,
+                        const std::optional<storage::DocRecord>& version) {
+  std::vector<const storage::IndexDef*> defs;
+  for (const auto& d : e.indexes) defs.push_back(d.get());
+  Status st = sc.txn().EditHistory(e.r.addr, ctx.arg(0), e.ts, version, defs);
+  if (!st.ok()) return ctx.CallError(st.code(), st.description());
+  return st;
+}
+
+// Insert(ref, ts, action, params): puts a version into a document's past
+// and returns it as an event.
+Result<Value> Insert(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  FQL_ASSIGN_OR_RETURN(HistoryEdit e, HistoryEditArgs(ctx, *sc));
+  storage::DocRecord version;
+  version.action = e.action == "create" ? Action::kCreate : e.action == "update" ? Action::kUpdate : Action::kDelete;
+  std::optional<Value> data;
+  if (version.action != Action::kDelete) {
+    FQL_ASSIGN_OR_RETURN(Value params, UserBody(ctx, 3));
+    version.body = WithoutNulls(params);
+    const Value* d = version.body.Find("data");
+    data = d ? *d : Value::MakeObject({});
+  } else {
+    data = Value::Null();
+  }
+  FQL_RETURN_IF_ERROR(ApplyHistoryEdit(ctx, *sc, e, version));
+  return MakeEventValue(e.ts, e.action, ctx.arg(0), std::move(data));
+}
+
+// Remove(ref, ts, action): erases the version at ts if its event has that
+// action (as Events shows it); null either way.
+Result<Value> Remove(CallContext& ctx) {
+  FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
+  FQL_ASSIGN_OR_RETURN(HistoryEdit e, HistoryEditArgs(ctx, *sc));
+  FQL_ASSIGN_OR_RETURN(auto history, sc->txn().History(e.r.addr));
+  bool live = false, found = false;
+  for (const storage::DocRecord& rec : history) {
+    if (rec.ts == e.ts && e.action == DocEventAction(rec.action, live)) found = true;
+    live = rec.action != Action::kDelete;
+  }
+  if (found) FQL_RETURN_IF_ERROR(ApplyHistoryEdit(ctx, *sc, e, std::nullopt));
+  return Value::Null();
+}
+
 // At(ts, expr): evaluates expr with every read at snapshot ts.
 Result<Value> At(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
@@ -206,6 +282,8 @@ void RegisterDocumentBuiltins(BuiltinTable& t) {
   t.Add(BuiltinId::kReplace, Replace);
   t.Add(BuiltinId::kDelete, Delete);
   t.Add(BuiltinId::kAt, At);
+  t.Add(BuiltinId::kInsert, Insert);
+  t.Add(BuiltinId::kRemove, Remove);
 }
 
 }  // namespace fqldb::executor::internal

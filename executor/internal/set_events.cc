@@ -42,14 +42,6 @@ std::string EventKey(uint64_t ts, const std::string& ref_id, uint64_t coll, cons
   return key;
 }
 
-Value EventValue(uint64_t ts, const char* action, const Value& ref, std::optional<Value> data) {
-  Fields f{{"ts", Value::Long(static_cast<int64_t>(ts))},
-           {"action", Value::String(action)},
-           {"document", ref}};
-  if (data) f.emplace_back("data", std::move(*data));
-  return Value::MakeObject(std::move(f));
-}
-
 // What changed from `prev` to `cur`: objects compare key by key (a removed
 // key shows as null); anything else is the new value.
 Value Diff(const Value& prev, const Value& cur) {
@@ -153,7 +145,7 @@ class EventsSet : public ExecSet {
       std::optional<Value> data;
       if (!e.values.empty()) data = Value::MakeArray(e.values);
       e.order_key = EventKey(c.ts, e.ref.ref_id(), coll, action, e.values.empty() ? nullptr : &e.values);
-      e.event = EventValue(c.ts, action, e.ref, std::move(data));
+      e.event = MakeEventValue(c.ts, action, e.ref, std::move(data));
       e.ts = c.ts;
       events.push_back(std::move(e));
     }
@@ -174,14 +166,12 @@ class DocEventsSet : public ExecSet {
     Value prev;  // the previous version's data; null when absent or deleted
     for (const storage::DocRecord& rec : history) {
       Value data = EventData(rec, r.schema.has_value());
-      // A version over a live one is an update, whatever it was written as
-      // (Insert can put a create into existing history).
-      const char* action = rec.action == Action::kDelete ? "delete" : !prev.is_null() ? "update" : "create";
+      const char* action = DocEventAction(rec.action, !prev.is_null());
       SetEntry e;
       e.ref = ref_;
       e.ts = rec.ts;
       e.order_key = EventKey(rec.ts, ref_.ref_id(), r.addr.coll, action, nullptr);
-      e.event = EventValue(rec.ts, action, ref_,
+      e.event = MakeEventValue(rec.ts, action, ref_,
                            std::string_view(action) == "update" ? Diff(prev, data) : data);
       events.push_back(std::move(e));
       prev = std::move(data);
@@ -194,6 +184,21 @@ class DocEventsSet : public ExecSet {
 };
 
 }  // namespace
+
+const char* DocEventAction(Action action, bool after_live) {
+  // A version over a live one is an update, whatever it was written as
+  // (Insert can put a create into existing history).
+  if (action == Action::kDelete) return "delete";
+  return after_live ? "update" : "create";
+}
+
+Value MakeEventValue(uint64_t ts, std::string_view action, const Value& ref, std::optional<Value> data) {
+  Fields f{{"ts", Value::Long(static_cast<int64_t>(ts))},
+           {"action", Value::String(std::string(action))},
+           {"document", ref}};
+  if (data) f.emplace_back("data", std::move(*data));
+  return Value::MakeObject(std::move(f));
+}
 
 Value EventCursorValue(const Value& event) {
   Fields f;

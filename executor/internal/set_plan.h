@@ -79,5 +79,10 @@ Value EntryOutput(const storage::SetEntry& e);
 // event, the event without its data, or with it for a set's event).
 Value EntryCursorValue(const storage::SetEntry& e);
 Value EventCursorValue(const Value& event);
+// The action a document version shows as: delete, or update when it
+// follows a live version, else create.
+const char* DocEventAction(storage::Action action, bool after_live);
+// An event object: {ts, action, document, data} (data when given).
+Value MakeEventValue(uint64_t ts, std::string_view action, const Value& ref, std::optional<Value> data);
 
 }  // namespace fqldb::executor::internal

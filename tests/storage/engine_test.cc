@@ -333,6 +333,48 @@ TEST_F(EngineTest, DISABLED_IndexOverTsHoldsOnlyTheCommitTs) {
   EXPECT_EQ(seen, std::vector<int64_t>{static_cast<int64_t>(*updated)});
 }
 
+TEST_F(EngineTest, HistoryEditsRewriteVersionsAndIndexEntriesDurably) {
+  IndexDef idx = MakeIndex(6004, false);
+  std::vector<const IndexDef*> defs = {&idx};
+  Result<uint64_t> ts1 = Put("1", KV("a", 1), Action::kCreate, defs);
+  Result<uint64_t> ts2 = Put("1", KV("b", 2), Action::kUpdate, defs);
+  ASSERT_TRUE(ts1.ok() && ts2.ok());
+  ASSERT_GT(*ts2, *ts1 + 1);
+  // Insert a version between the two: term "c" holds the document in between.
+  Transaction edit = Begin();
+  DocRecord mid;
+  mid.action = Action::kUpdate;
+  mid.body = KV("c", 7);
+  ASSERT_TRUE(edit.EditHistory(Addr("1"), RefOf("1"), *ts1 + 1, mid, defs).ok());
+  EXPECT_EQ(IndexHits(edit, idx, "c"), Hits{}) << "reads in the editing transaction do not see the edit";
+  ASSERT_TRUE(edit.Commit().ok());
+  // It must survive a restart, which replays or reads the partitions.
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  Transaction txn = Begin();
+  // The `data.v` of document 1 at a snapshot.
+  auto v_at = [](Transaction& t, uint64_t at) -> int64_t {
+    std::optional<DocRecord> r = Doc(t, "1", at);
+    return r && r->action != Action::kDelete ? r->body.Find("data")->Find("v")->as_long() : -1;
+  };
+  EXPECT_EQ(v_at(txn, *ts1 + 1), 7);
+  EXPECT_EQ(IndexHits(txn, idx, "c", *ts1 + 1), (Hits{{"1", 7}}));
+  EXPECT_EQ(IndexHits(txn, idx, "a", *ts1 + 1), Hits{}) << "the inserted version replaced a's entry";
+  EXPECT_EQ(IndexHits(txn, idx, "a", *ts1), (Hits{{"1", 1}}));
+  EXPECT_EQ(IndexHits(txn, idx, "c"), Hits{}) << "the later version still ends it";
+  EXPECT_EQ(IndexHits(txn, idx, "b"), (Hits{{"1", 2}}));
+  // Erase it again: history and entries are as before the insert.
+  ASSERT_TRUE(txn.EditHistory(Addr("1"), RefOf("1"), *ts1 + 1, std::nullopt, defs).ok());
+  ASSERT_TRUE(txn.Commit().ok());
+  Transaction after = Begin();
+  EXPECT_EQ(v_at(after, *ts1 + 1), 1);
+  EXPECT_EQ(IndexHits(after, idx, "c", *ts1 + 1), Hits{});
+  EXPECT_EQ(IndexHits(after, idx, "a", *ts1 + 1), (Hits{{"1", 1}}));
+  EXPECT_EQ(after.History(Addr("1"))->size(), 2u);
+  // The future is not history.
+  EXPECT_EQ(after.EditHistory(Addr("1"), RefOf("1"), after.read_ts() + 10, mid, defs).code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_F(EngineTest, ReopenedEngineReadsEveryCommit) {
   std::vector<uint64_t> ts = PutNumbered(50);
   ASSERT_NO_FATAL_FAILURE(Reopen(/*partitions=*/2));
