@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -195,6 +197,41 @@ TEST(CliTest, DatabaseFlagRunsInsideAChildDatabase) {
   Outcome missing = Fqldb("run " + data + " --database nope -", "1\n");
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.out.find("Database 'nope' does not exist"), std::string::npos) << missing.out;
+}
+
+// The example a newcomer runs from its README, script by script, on one
+// data directory: every query of schema and seed succeeds, and the queries
+// show the behaviour the walkthrough promises.
+TEST(CliTest, EcommerceExampleRunsAsItsReadmeSays) {
+  std::string data = DataArg();
+  fs::path dir = fs::path(FQL_EXAMPLES_DIR) / "ecommerce";
+  Outcome schema = Fqldb("run --stop-on-error " + data + " '" + (dir / "schema.fql").string() + "'");
+  ASSERT_EQ(schema.status, 0) << schema.out;
+  Outcome seed = Fqldb("run --stop-on-error " + data + " '" + (dir / "seed.fql").string() + "'");
+  ASSERT_EQ(seed.status, 0) << seed.out;
+  EXPECT_EQ(seed.out, "100\n200\n2000\n");
+  Outcome q = Fqldb("run " + data + " '" + (dir / "queries.fql").string() + "'");
+  EXPECT_EQ(q.status, 1) << "two queries fail on purpose";
+  for (const char* expected : {
+           "caused by: instance not unique",                        // a taken email
+           "caused by: transaction aborted: Only 1 left of Analytical Engine manual",
+           "[ 'Analytical Engine manual', 1, 2 ]",                  // orders per product
+       }) {
+    EXPECT_NE(q.out.find(expected), std::string::npos) << expected << "\n" << q.out;
+  }
+  // After the refused order the stock is still 1; revenue agrees with the
+  // orders; and the stock before Ada's order was 3.
+  std::istringstream lines(q.out);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(lines, line);) all.push_back(line);
+  ASSERT_GE(all.size(), 3u);
+  EXPECT_EQ(all.back(), "3");
+  EXPECT_NE(std::find(all.begin(), all.end(), "1"), all.end()) << q.out;
+  bool revenue_agrees = std::any_of(all.begin(), all.end(), [](const std::string& l) {
+    int a = -1, b = -2;
+    return std::sscanf(l.c_str(), "[ %d, %d ]", &a, &b) == 2 && a == b && a > 0;
+  });
+  EXPECT_TRUE(revenue_agrees) << q.out;
 }
 
 TEST(CliTest, ASecondProcessIsRefusedTheDataDirectory) {
