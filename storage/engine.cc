@@ -162,6 +162,7 @@ Result<uint64_t> Engine::Commit(const CommitRequest& request) {
     if (request.writes.empty()) return request.read_ts;
     ts = std::max(NowMicros(), last_ts_ + 1);
     std::vector<PartitionWrite> writes = request.writes;
+    if (request.finalize) FQL_RETURN_IF_ERROR(request.finalize(ts, &writes));
     std::vector<std::string> keys;
     keys.reserve(writes.size());
     for (PartitionWrite& w : writes) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,10 @@ struct CommitRequest {
   std::vector<std::string> read_keys;           // logical keys read
   std::vector<internal::KeyRange> read_ranges;  // logical key ranges scanned
   std::vector<PartitionWrite> writes;
+  // Called by the sequencer once the commit ts is chosen, before the log
+  // append, to add writes that depend on it (index entries over `ts`).
+  // An error aborts the commit with nothing written.
+  std::function<Status(uint64_t ts, std::vector<PartitionWrite>* writes)> finalize;
 };
 
 // Counters for tests, benchmarks and `:stats`.

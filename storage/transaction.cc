@@ -84,6 +84,16 @@ Value IndexedDoc(const Value& ref, uint64_t ts, const Value& body) {
   return Value::MakeObject(std::move(f));
 }
 
+// Whether an index reads the document's ts, whose final value only the
+// sequencer knows.
+bool DependsOnTs(const IndexDef& def) {
+  auto reads_ts = [](const IndexField& f) {
+    return !f.path.empty() && f.path[0].is_string() && f.path[0].str() == "ts";
+  };
+  return std::any_of(def.terms.begin(), def.terms.end(), reads_ts) ||
+         std::any_of(def.values.begin(), def.values.end(), reads_ts);
+}
+
 // Merges the visible keys of several partitions and the transaction's own
 // writes into one ordered stream of set entries.
 class MergeCursor : public EntryCursor {
@@ -239,17 +249,67 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
 Status Transaction::Write(const DocAddress& addr, const Value& ref, Action action, uint64_t uid,
                           const Value& body, std::span<const IndexDef* const> indexes,
                           const std::optional<DocRecord>& old) {
+  std::string key = DocKey(addr);
   std::optional<Value> old_doc, new_doc;
   if (old && old->action != Action::kDelete) old_doc = IndexedDoc(ref, old->ts, old->body);
   if (action != Action::kDelete) new_doc = IndexedDoc(ref, provisional_ts_, body);
+  std::vector<IndexDef> over_ts;
   for (const IndexDef* def : indexes) {
+    if (DependsOnTs(*def)) {
+      over_ts.push_back(*def);
+      continue;
+    }
     FQL_RETURN_IF_ERROR(PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr,
                                    new_doc ? &*new_doc : nullptr));
   }
+  if (!over_ts.empty()) {
+    // The first write of a document in this transaction starts from the
+    // committed version; later ones only change where it ends.
+    auto it = deferred_.find(key);
+    if (it == deferred_.end()) {
+      Deferred d;
+      d.addr = addr;
+      d.ref = ref;
+      if (!writes_.count(key)) d.committed = old;
+      it = deferred_.emplace(key, std::move(d)).first;
+    }
+    it->second.action = action;
+    it->second.body = body;
+    it->second.defs = std::move(over_ts);
+  }
   std::string encoded;
   if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
-  writes_[DocKey(addr)] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
+  writes_[key] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
   return Status::Ok();
+}
+
+Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out) {
+  // PutEntries buffers into writes_; collect what it adds on its own.
+  std::map<std::string, Buffered, std::less<>> kept;
+  kept.swap(writes_);
+  Status st;
+  for (const auto& [key, d] : deferred_) {
+    std::optional<Value> old_doc, new_doc;
+    if (d.committed && d.committed->action != Action::kDelete) {
+      old_doc = IndexedDoc(d.ref, d.committed->ts, d.committed->body);
+    }
+    if (d.action != Action::kDelete) new_doc = IndexedDoc(d.ref, ts, d.body);
+    for (const IndexDef& def : d.defs) {
+      st = PutEntries(def, d.ref, d.addr, old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr,
+                      /*check_unique=*/false);
+      if (!st.ok()) break;
+    }
+    if (!st.ok()) break;
+  }
+  for (auto& [key, b] : writes_) {
+    internal::PartitionWrite w;
+    w.partition = b.partition;
+    w.write.key = key;
+    w.write.value = std::move(b.value);
+    out->push_back(std::move(w));
+  }
+  writes_.swap(kept);
+  return st;
 }
 
 Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
@@ -260,7 +320,7 @@ Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, c
 }
 
 Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
-                               const Value* old_doc, const Value* new_doc) {
+                               const Value* old_doc, const Value* new_doc, bool check_unique) {
   std::vector<internal::IndexEntryKey> old_entries, new_entries;
   if (old_doc) {
     FQL_ASSIGN_OR_RETURN(old_entries, internal::ExtractEntries(def, ref, addr.coll, *old_doc));
@@ -281,7 +341,7 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
   }
   for (const auto& e : new_entries) {
     if (old_keys.count(e.terms_key + e.order_key)) continue;
-    if (def.unique) FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
+    if (def.unique && check_unique) FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
     std::string value(1, static_cast<char>(Action::kCreate));
     value += e.payload;
     writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
@@ -565,6 +625,11 @@ Result<std::unique_ptr<EntryCursor>> Transaction::ScanIndex(const IndexDef& def,
 }
 
 Result<uint64_t> Transaction::Commit() {
+  if (!deferred_.empty()) {
+    request_.finalize = [this](uint64_t ts, std::vector<internal::PartitionWrite>* out) {
+      return FinalizeEntries(ts, out);
+    };
+  }
   request_.writes = history_writes_;
   for (auto& [key, w] : writes_) {
     PartitionWrite pw;

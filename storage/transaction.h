@@ -201,7 +201,7 @@ class Transaction {
   Status IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,
                     std::string* prefix) const;
   Status PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
-                    const Value* old_doc, const Value* new_doc);
+                    const Value* old_doc, const Value* new_doc, bool check_unique = true);
   using MergeDecoder =
       std::function<Status(std::string_view key, const internal::Version& v, SetEntry* out)>;
   // Every version under `prefix` in `parts`, grouped per logical key
@@ -218,6 +218,19 @@ class Transaction {
   uint64_t provisional_ts_;
   // This transaction's writes by logical key.
   std::map<std::string, Buffered, std::less<>> writes_;
+  // Index entries that hold the commit ts (indexes over `ts`): computed
+  // when the sequencer assigns it. Per document key: the committed version
+  // the transaction started from and the version it ends with.
+  struct Deferred {
+    DocAddress addr;
+    Value ref;
+    std::optional<DocRecord> committed;
+    Action action = Action::kCreate;
+    Value body;
+    std::vector<IndexDef> defs;
+  };
+  std::map<std::string, Deferred, std::less<>> deferred_;
+  Status FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out);
   // History edits: versions at explicit past timestamps, and erasures.
   std::vector<internal::PartitionWrite> history_writes_;
   CommitRequest request_;

@@ -313,11 +313,9 @@ TEST_F(EngineTest, UniqueIndexRejectsADuplicateAndCommitsNothing) {
   EXPECT_EQ(NOf(Doc(txn, "6")), -1);
 }
 
-// Disabled because it fails today: Write computes new index entries from the
-// provisional ts (transaction.cc, `IndexedDoc(ref, provisional_ts_, body)`),
-// but removes old ones by recomputing them from the stored commit ts, so an
-// index over `ts` keeps the provisional ts and never drops the stale entry.
-TEST_F(EngineTest, DISABLED_IndexOverTsHoldsOnlyTheCommitTs) {
+// Entries of an index over `ts` are made when the sequencer picks the
+// commit ts, so they hold it, and an update replaces the entry.
+TEST_F(EngineTest, IndexOverTsHoldsOnlyTheCommitTs) {
   IndexDef by_ts{kRootDb, 6003, {kColl}, {}, {IndexField{{Value::String("ts")}, nullptr, false}}};
   std::vector<const IndexDef*> idx = {&by_ts};
   ASSERT_TRUE(Put("1", Body(1), Action::kCreate, idx).ok());
