@@ -68,7 +68,19 @@ struct PageOptions {
   std::optional<Value> before;
   std::optional<uint64_t> ts;
   bool events = false;
+  bool sources = false;
 };
+
+// An error in Paginate's option `option`. On the wire the options sit
+// beside the set in the call object, so the position is the call's plus
+// the option's key.
+Status OptionError(const CallContext& ctx, const std::string& option, ErrorCode code, std::string msg) {
+  Status st = ctx.ArgError(1, code, std::move(msg));
+  std::vector<PathElem> pos = frontend::PositionOf(ctx.call());
+  pos.emplace_back(option);
+  st.WithPosition(std::move(pos));
+  return st;
+}
 
 Result<PageOptions> ParsePageOptions(CallContext& ctx) {
   PageOptions o;
@@ -84,10 +96,10 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
     const Value& v = f.second;
     if (f.first == "size") {
       if (v.is_null()) continue;
-      if (!v.is_long()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Page size must be an Integer.");
+      if (!v.is_long()) return OptionError(ctx, "size", ErrorCode::kInvalidArgument, "Page size must be an Integer.");
       if (v.as_long() < 0 || v.as_long() > kMaxPageSize) {
-        return ctx.ArgError(1, ErrorCode::kInvalidArgument,
-                            "Page size must be between 0 and 100000, got " +
+        return OptionError(ctx, "size", ErrorCode::kInvalidArgument,
+                           "Page size must be between 0 and 100000, got " +
                                 std::to_string(v.as_long()) + ".");
       }
       o.size = v.as_long();
@@ -98,28 +110,32 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
       const Value* a = v.is_object() ? v.Find("after") : nullptr;
       const Value* b = v.is_object() ? v.Find("before") : nullptr;
       if (!v.is_object() || (a == nullptr) == (b == nullptr) || v.fields().size() != 1) {
-        return ctx.ArgError(1, ErrorCode::kInvalidArgument,
-                            "A cursor is {after: ...} or {before: ...}.");
+        return OptionError(ctx, "cursor", ErrorCode::kInvalidArgument,
+                           "A cursor is {after: ...} or {before: ...}.");
       }
       FQL_RETURN_IF_ERROR(cursor_value(a ? *a : *b, a ? "after" : "before"));
     } else if (f.first == "ts") {
       if (v.is_null()) continue;
-      FQL_ASSIGN_OR_RETURN(uint64_t ts, TsOf(ctx, 1, v));
-      o.ts = ts;
+      Result<uint64_t> ts = TsOf(ctx, 1, v);
+      if (!ts.ok()) return OptionError(ctx, "ts", ts.status().code(), ts.status().description());
+      o.ts = *ts;
     } else if (f.first == "events") {
       if (v.is_null()) continue;
-      if (!v.is_bool()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "events must be a Boolean.");
+      if (!v.is_bool()) return OptionError(ctx, "events", ErrorCode::kInvalidArgument, "events must be a Boolean.");
       o.events = v.as_bool();
     } else if (f.first == "sources") {
-      if (v.is_null() || (v.is_bool() && !v.as_bool())) continue;
-      return ctx.ArgError(1, ErrorCode::kUnsupported,
-                          "Paginate's '" + f.first + "' option is not supported yet.");
+      if (v.is_null()) continue;
+      if (!v.is_bool()) return OptionError(ctx, "sources", ErrorCode::kInvalidArgument, "sources must be a Boolean.");
+      o.sources = v.as_bool();
     } else {
-      return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Unknown Paginate option '" + f.first + "'.");
+      return OptionError(ctx, f.first, ErrorCode::kInvalidArgument, "Unknown Paginate option '" + f.first + "'.");
     }
   }
+  if (o.events && o.sources) {
+    return OptionError(ctx, "sources", ErrorCode::kUnsupported, "Paginate with both events and sources is not supported.");
+  }
   if (o.after && o.before) {
-    return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Give a page either an after or a before cursor, not both.");
+    return OptionError(ctx, "before", ErrorCode::kInvalidArgument, "Give a page either an after or a before cursor, not both.");
   }
   return o;
 }
@@ -150,14 +166,15 @@ Result<Value> Range(CallContext& ctx) {
                  RangePlan(source, ctx.arg(1), ctx.arg(2)));
 }
 
-Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const Value& cursor) {
+Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const Value& cursor,
+                                 const char* option) {
   if (set.encode_cursor) {
     Result<std::string> enc = set.encode_cursor(cursor);
-    if (!enc.ok()) return ctx.ArgError(1, enc.status().code(), enc.status().description());
+    if (!enc.ok()) return OptionError(ctx, option, enc.status().code(), enc.status().description());
     return enc;
   }
   Result<std::string> enc = storage::EncodeOrderPrefix(set.def.get(), CursorArray(cursor));
-  if (!enc.ok()) return ctx.ArgError(1, ErrorCode::kInvalidArgument, "Invalid cursor " + ToFql(cursor) + ".");
+  if (!enc.ok()) return OptionError(ctx, option, ErrorCode::kInvalidArgument, "Invalid cursor " + ToFql(cursor) + ".");
   return enc;
 }
 
@@ -172,6 +189,36 @@ Result<Value> Events(CallContext& ctx) {
   return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + x.set().wire_json + "}", EventsPlan(set));
 }
 
+// Paginate's `sources`: each entry as {sources: [the input sets holding
+// it], value}. Membership is one seek per entry and input set.
+Result<Array> WithSources(CallContext& ctx, StorageContext& sc, const ExecSet& set,
+                          std::optional<uint64_t> at, const std::vector<SetEntry>& entries) {
+  std::vector<Value> inputs;
+  set.Sources(ctx.arg(0), &inputs);
+  std::vector<OpenedSet> opened;
+  for (const Value& in : inputs) {
+    const auto* plan = static_cast<const ExecSet*>(in.set().plan.get());
+    Result<OpenedSet> o = plan->Open(sc, at, ctx);
+    if (!o.ok()) return ctx.ArgError(0, o.status().code(), o.status().description());
+    opened.push_back(std::move(*o));
+  }
+  Array out;
+  for (const SetEntry& e : entries) {
+    Array holders;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      ScanBounds exact;
+      exact.start = e.order_key;
+      exact.stop = storage::OrderPrefixSuccessor(e.order_key);
+      FQL_ASSIGN_OR_RETURN(auto cursor, opened[i].scan(exact));
+      bool held = cursor->Valid() && cursor->entry().order_key == e.order_key;
+      FQL_RETURN_IF_ERROR(cursor->status());
+      if (held) holders.push_back(inputs[i]);
+    }
+    out.push_back(Value::MakeObject({{"sources", Value::MakeArray(std::move(holders))}, {"value", EntryOutput(e)}}));
+  }
+  return out;
+}
+
 Result<Value> Paginate(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, 0));
@@ -183,9 +230,9 @@ Result<Value> Paginate(CallContext& ctx) {
   ScanBounds bounds;
   if (o.before) {
     bounds.reverse = true;
-    FQL_ASSIGN_OR_RETURN(bounds.stop, EncodeCursor(ctx, *opened, *o.before));
+    FQL_ASSIGN_OR_RETURN(bounds.stop, EncodeCursor(ctx, *opened, *o.before, "before"));
   } else if (o.after) {
-    FQL_ASSIGN_OR_RETURN(bounds.start, EncodeCursor(ctx, *opened, *o.after));
+    FQL_ASSIGN_OR_RETURN(bounds.start, EncodeCursor(ctx, *opened, *o.after, "after"));
   }
   FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(bounds));
   std::vector<SetEntry> entries;
@@ -210,7 +257,11 @@ Result<Value> Paginate(CallContext& ctx) {
   }
   Array data;
   data.reserve(entries.size());
-  for (const SetEntry& e : entries) data.push_back(EntryOutput(e));
+  if (o.sources) {
+    FQL_ASSIGN_OR_RETURN(data, WithSources(ctx, *sc, *set, at, entries));
+  } else {
+    for (const SetEntry& e : entries) data.push_back(EntryOutput(e));
+  }
   return Value::Page(std::move(data), std::move(before), std::move(after));
 }
 
@@ -258,12 +309,12 @@ bool AnySetArg(const CallContext& ctx) {
 Result<Value> SetAlgebra(CallContext& ctx, SetOp op) {
   static const char* const kNames[] = {"Union", "Intersection", "Difference"};
   static const char* const kKeys[] = {"union", "intersection", "difference"};
-  std::vector<ExecSetPtr> inputs;
+  std::vector<Value> inputs;
   std::string fql = std::string(kNames[static_cast<int>(op)]) + "(";
   std::string wire = std::string("{\"") + kKeys[static_cast<int>(op)] + "\":[";
   for (size_t i = 0; i < ctx.size(); ++i) {
-    FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, i));
-    inputs.push_back(std::move(s));
+    FQL_RETURN_IF_ERROR(SetArg(ctx, i).status());
+    inputs.push_back(ctx.arg(i));
     fql += (i ? ", " : "") + ToFql(ctx.arg(i));
     wire += (i ? "," : "") + ctx.arg(i).set().wire_json;
   }

@@ -328,7 +328,12 @@ class SingletonSet : public ExecSet {
 
 class AlgebraSet : public ExecSet {
  public:
-  AlgebraSet(SetOp op, std::vector<ExecSetPtr> in) : op_(op), in_(std::move(in)) {}
+  AlgebraSet(SetOp op, std::vector<Value> in) : op_(op), in_values_(std::move(in)) {
+    for (const Value& v : in_values_) in_.push_back(std::static_pointer_cast<const ExecSet>(v.set().plan));
+  }
+  void Sources(const Value&, std::vector<Value>* out) const override {
+    for (size_t i = 0; i < in_.size(); ++i) in_[i]->Sources(in_values_[i], out);
+  }
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx) const override {
     std::vector<OpenedSet> opened;
     for (const ExecSetPtr& s : in_) {
@@ -393,6 +398,7 @@ class AlgebraSet : public ExecSet {
 
  private:
   SetOp op_;
+  std::vector<Value> in_values_;
   std::vector<ExecSetPtr> in_;
 };
 
@@ -612,7 +618,7 @@ ExecSetPtr MatchPlan(Value index, Array terms) {
   return std::make_shared<MatchSet>(std::move(index), std::move(terms));
 }
 ExecSetPtr SingletonPlan(Value ref) { return std::make_shared<SingletonSet>(std::move(ref)); }
-ExecSetPtr AlgebraPlan(SetOp op, std::vector<ExecSetPtr> inputs) {
+ExecSetPtr AlgebraPlan(SetOp op, std::vector<Value> inputs) {
   return std::make_shared<AlgebraSet>(op, std::move(inputs));
 }
 ExecSetPtr DistinctPlan(ExecSetPtr input) { return std::make_shared<DistinctNode>(std::move(input)); }

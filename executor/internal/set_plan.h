@@ -42,6 +42,9 @@ class ExecSet : public SetPlan {
   // (Events). Default: kUnsupported for sets whose history is not kept.
   virtual Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext& ctx,
                          std::vector<SetEvent>* out) const;
+  // The sets Paginate's `sources` names (`self` is this plan's set value):
+  // the inputs of set algebra, recursively; any other set is its own.
+  virtual void Sources(const Value& self, std::vector<Value>* out) const { out->push_back(self); }
 };
 
 using ExecSetPtr = std::shared_ptr<const ExecSet>;
@@ -64,7 +67,8 @@ ExecSetPtr SingletonPlan(Value ref);
 ExecSetPtr EventsPlan(ExecSetPtr input);
 ExecSetPtr DocEventsPlan(Value ref);
 // Sets built from sets.
-ExecSetPtr AlgebraPlan(SetOp op, std::vector<ExecSetPtr> inputs);
+// `inputs` are set values (their plans are what the algebra reads).
+ExecSetPtr AlgebraPlan(SetOp op, std::vector<Value> inputs);
 ExecSetPtr DistinctPlan(ExecSetPtr input);
 ExecSetPtr ReversePlan(ExecSetPtr input);
 ExecSetPtr RangePlan(ExecSetPtr input, Value from, Value to);
