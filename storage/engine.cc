@@ -105,8 +105,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Engin
     FQL_ASSIGN_OR_RETURN(auto part, internal::Partition::Open(dir + name));
     e->partitions_.push_back(std::move(part));
   }
-  FQL_ASSIGN_OR_RETURN(e->log_, internal::CommitLog::Open(dir + "/log", options.durability));
+  FQL_ASSIGN_OR_RETURN(e->log_, internal::CommitLog::Open(dir + "/log", options.durability,
+                                                          options.log_segment_bytes));
+  e->checkpoint_every_ = std::max<uint64_t>(options.checkpoint_every, 1);
   FQL_RETURN_IF_ERROR(e->Recover());
+  FQL_RETURN_IF_ERROR(e->Checkpoint());
   return e;
 }
 
@@ -123,6 +126,7 @@ Status Engine::Recover() {
   }
   FQL_RETURN_IF_ERROR(log_->Replay(from, [&](uint64_t ts, std::string_view payload) -> Status {
     FQL_ASSIGN_OR_RETURN(std::vector<PartitionWrite> writes, internal::DecodeWrites(payload));
+    ++replayed_;
     return ApplyOne(ts, writes, /*replay=*/true);
   }));
   last = std::max(last, log_->last_ts());
@@ -193,8 +197,21 @@ Result<uint64_t> Engine::Commit(const CommitRequest& request) {
     failed_ = applied;
     return applied;
   }
-  commits_.fetch_add(1, std::memory_order_relaxed);
+  if ((commits_.fetch_add(1, std::memory_order_relaxed) + 1) % checkpoint_every_ == 0) {
+    Status st = Checkpoint();
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      failed_ = st;
+    }
+  }
   return ts;
+}
+
+Status Engine::Checkpoint() {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  uint64_t ts = read_ts_.load(std::memory_order_acquire);
+  for (auto& part : partitions_) FQL_RETURN_IF_ERROR(part->MarkDurable(ts));
+  return log_->DropThrough(ts);
 }
 
 // Applies every pending commit up to `ts` in ts order. Everything up to ts
@@ -225,6 +242,7 @@ EngineStats Engine::stats() const {
   s.commits = commits_.load(std::memory_order_relaxed);
   s.conflicts = conflicts_.load(std::memory_order_relaxed);
   s.fsyncs = log_->fsync_count();
+  s.replayed = replayed_;
   return s;
 }
 

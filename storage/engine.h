@@ -27,6 +27,11 @@ struct EngineOptions {
   Durability durability = Durability::kSync;
   // Recent written keys the sequencer remembers for conflict checks.
   size_t conflict_window_keys = 1u << 20;
+  // Commit log segment size; segments every partition has made durable are
+  // deleted at checkpoints.
+  size_t log_segment_bytes = internal::CommitLog::kDefaultSegmentBytes;
+  // A checkpoint runs after this many commits (and after each open).
+  uint64_t checkpoint_every = 50000;
 };
 
 using internal::PartitionWrite;
@@ -48,6 +53,7 @@ struct EngineStats {
   uint64_t commits = 0;
   uint64_t conflicts = 0;
   uint64_t fsyncs = 0;
+  uint64_t replayed = 0;  // log records replayed when the engine opened
 };
 
 // The storage engine of one data directory: P LevelDB partitions, the
@@ -87,6 +93,13 @@ class Engine {
 
   EngineStats stats() const;
 
+  // Makes every partition durable through the read ts (one synced write
+  // each, which also records that ts as applied, so idle partitions do not
+  // hold replay back) and deletes the log segments no partition needs.
+  // Runs by itself after opening and every `checkpoint_every` commits.
+  // Errors: kIo (the engine then refuses later commits).
+  Status Checkpoint();
+
  private:
   Engine() = default;
   Status Recover();
@@ -110,6 +123,8 @@ class Engine {
   std::atomic<uint64_t> read_ts_{0};
 
   std::atomic<uint64_t> last_id_{0};
+  uint64_t checkpoint_every_ = 0;
+  uint64_t replayed_ = 0;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> conflicts_{0};
 };

@@ -1,5 +1,7 @@
 #include "storage/internal/partition.h"
 
+#include <algorithm>
+
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
@@ -74,6 +76,19 @@ Status Partition::Apply(uint64_t ts, std::span<const VersionWrite* const> writes
   // partition replays it past its applied ts after a crash.
   FQL_RETURN_IF_ERROR(FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "partition write"));
   if (ts > applied_ts()) applied_ts_.store(ts, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status Partition::MarkDurable(uint64_t ts) {
+  ts = std::max(ts, applied_ts());
+  std::string applied;
+  PutBigEndian64(ts, &applied);
+  leveldb::WriteBatch batch;
+  batch.Put(ToSlice(kAppliedKey), applied);
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  FQL_RETURN_IF_ERROR(FromLevelDb(db_->Write(sync, &batch), "partition sync"));
+  applied_ts_.store(ts, std::memory_order_release);
   return Status::Ok();
 }
 

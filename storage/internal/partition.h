@@ -61,6 +61,10 @@ class Partition {
   // Applies `writes` and records `ts` as applied, atomically (one batch).
   Status Apply(uint64_t ts, std::span<const VersionWrite* const> writes);
 
+  // Records `ts` as applied (if it is newer) with a synced write, which
+  // makes every earlier write to this partition durable too. Errors: kIo.
+  Status MarkDurable(uint64_t ts);
+
   // The newest version of `key` with ts <= at (a tombstone included), or
   // nullopt when there is none.
   Result<std::optional<Version>> Latest(std::string_view key, uint64_t at) const;
