@@ -86,6 +86,35 @@ Result<uint32_t> LoadMeta(const std::string& dir, uint32_t requested) {
   return requested;
 }
 
+// The checkpoint file holds the newest ts the log no longer holds: every
+// partition must have applied at least that much.
+constexpr const char* kCheckpointFile = "CHECKPOINT";
+
+Result<uint64_t> LoadCheckpoint(const std::string& dir) {
+  std::ifstream in(dir + "/" + kCheckpointFile);
+  if (!in) return uint64_t{0};
+  unsigned long long ts = 0;
+  std::string line;
+  std::getline(in, line);
+  if (std::sscanf(line.c_str(), "log_floor=%llu", &ts) != 1) {
+    return Status(ErrorCode::kIo, dir + "/" + kCheckpointFile + " is not an fqldb checkpoint file");
+  }
+  return static_cast<uint64_t>(ts);
+}
+
+Status SaveCheckpoint(const std::string& dir, uint64_t ts) {
+  std::string path = dir + "/" + kCheckpointFile;
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return IoError("cannot write " + tmp);
+  std::string text = "log_floor=" + std::to_string(ts) + "\n";
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  close(fd);
+  if (!ok) return IoError("cannot write " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot replace " + path);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const EngineOptions& options) {
@@ -108,6 +137,20 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Engin
   FQL_ASSIGN_OR_RETURN(e->log_, internal::CommitLog::Open(dir + "/log", options.durability,
                                                           options.log_segment_bytes));
   e->checkpoint_every_ = std::max<uint64_t>(options.checkpoint_every, 1);
+  // A partition behind the log's floor (restored from an old copy, or
+  // lost) would need records that are gone: refuse rather than serve it.
+  FQL_ASSIGN_OR_RETURN(uint64_t floor, LoadCheckpoint(dir));
+  e->log_floor_ = floor;
+  for (uint32_t i = 0; i < parts; ++i) {
+    if (e->partitions_[i]->applied_ts() < floor) {
+      char name[32];
+      std::snprintf(name, sizeof(name), "part-%03u", i);
+      return Status(ErrorCode::kIo, dir + "/" + name + " is missing commits up to ts " +
+                                        std::to_string(floor) +
+                                        " that the commit log no longer holds; restore the data "
+                                        "directory from a backup");
+    }
+  }
   FQL_RETURN_IF_ERROR(e->Recover());
   FQL_RETURN_IF_ERROR(e->Checkpoint());
   return e;
@@ -211,6 +254,13 @@ Status Engine::Checkpoint() {
   std::lock_guard<std::mutex> lock(apply_mu_);
   uint64_t ts = read_ts_.load(std::memory_order_acquire);
   for (auto& part : partitions_) FQL_RETURN_IF_ERROR(part->MarkDurable(ts));
+  // Record the new floor before deleting anything, so that a crash in
+  // between never leaves a partition silently short of commits.
+  uint64_t dropped = log_->DroppableThrough(ts);
+  if (dropped > log_floor_) {
+    FQL_RETURN_IF_ERROR(SaveCheckpoint(dir_, dropped));
+    log_floor_ = dropped;
+  }
   return log_->DropThrough(ts);
 }
 

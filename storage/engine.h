@@ -124,6 +124,7 @@ class Engine {
 
   std::atomic<uint64_t> last_id_{0};
   uint64_t checkpoint_every_ = 0;
+  uint64_t log_floor_ = 0;  // the newest ts deleted from the log; guarded by apply_mu_
   uint64_t replayed_ = 0;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> conflicts_{0};

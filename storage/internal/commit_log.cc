@@ -423,6 +423,13 @@ Status CommitLog::DropThrough(uint64_t ts) {
   return SyncDir(dir_);
 }
 
+uint64_t CommitLog::DroppableThrough(uint64_t ts) const {
+  std::lock_guard lock(mu_);
+  uint64_t newest = 0;
+  for (size_t n = 0; n + 1 < segments_.size() && segments_[n].last_ts <= ts; ++n) newest = segments_[n].last_ts;
+  return newest;
+}
+
 uint64_t CommitLog::last_ts() const {
   std::lock_guard lock(mu_);
   return last_ts_;

@@ -72,6 +72,8 @@ class CommitLog {
   // Deletes the segment files all of whose records have ts <= `ts`, oldest first, never the
   // newest segment. Errors: kIo when a file cannot be removed or the directory synced.
   Status DropThrough(uint64_t ts);
+  // The newest ts DropThrough(ts) would delete (0 when it would delete nothing).
+  uint64_t DroppableThrough(uint64_t ts) const;
 
   // The newest ts written (0 when the log is empty).
   uint64_t last_ts() const;

@@ -418,6 +418,14 @@ TEST_F(EngineTest, CheckpointsDropTheLogAndIdlePartitionsDoNotHoldReplayBack) {
   EXPECT_EQ(engine_->stats().replayed, 0u);
   Transaction after = Begin();
   EXPECT_EQ(NOf(Doc(after, "1")), 99);
+  // A partition that lost data the log no longer holds is refused, not served.
+  engine_.reset();
+  std::filesystem::remove_all(dir_.path() + "/part-005");
+  Result<std::unique_ptr<Engine>> refused = Engine::Open(dir_.path(), small);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kIo);
+  EXPECT_NE(refused.status().description().find("part-005 is missing commits"), std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST_F(EngineTest, ReplaysTheLogIntoALostPartition) {
