@@ -88,14 +88,19 @@ Result<Value> Slice(CallContext& ctx, bool take) {
 Result<Value> Take(CallContext& ctx) { return Slice(ctx, true); }
 Result<Value> Drop(CallContext& ctx) { return Slice(ctx, false); }
 
+// Over a set these look at one entry, not the whole set.
 Result<Value> IsEmpty(CallContext& ctx) {
+  if (ctx.arg(0).kind() == ValueKind::kSet) {
+    FQL_ASSIGN_OR_RETURN(int64_t n, CountSet(ctx, 0, 1));
+    return Value::Bool(n == 0);
+  }
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   return Value::Bool(in->empty());
 }
 
 Result<Value> IsNonEmpty(CallContext& ctx) {
-  FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
-  return Value::Bool(!in->empty());
+  FQL_ASSIGN_OR_RETURN(Value empty, IsEmpty(ctx));
+  return Value::Bool(!empty.as_bool());
 }
 
 // All/Any type-check every element, then decide.
@@ -114,6 +119,11 @@ Result<Value> All(CallContext& ctx) { return Quantifier(ctx, true); }
 Result<Value> Any(CallContext& ctx) { return Quantifier(ctx, false); }
 
 Result<Value> Count(CallContext& ctx) {
+  // A set is counted on its cursor: no values, and no array-size limit.
+  if (ctx.arg(0).kind() == ValueKind::kSet) {
+    FQL_ASSIGN_OR_RETURN(int64_t n, CountSet(ctx, 0));
+    return Value::Long(n);
+  }
   FQL_ASSIGN_OR_RETURN(const Array* in, CollectionArg(ctx, 0));
   return AggregateResult(ctx, 0, Value::Long(static_cast<int64_t>(in->size())));
 }

@@ -267,12 +267,31 @@ Result<Value> Paginate(CallContext& ctx) {
 
 }  // namespace
 
-Result<Array> ReadWholeSet(CallContext& ctx, size_t i) {
+namespace {
+
+// A cursor over the whole set at argument `i`, at the run's snapshot.
+Result<std::unique_ptr<EntryCursor>> ScanWholeSet(CallContext& ctx, size_t i) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, i));
   Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
   if (!opened.ok()) return ctx.ArgError(i, opened.status().code(), opened.status().description());
-  FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(ScanBounds{}));
+  return opened->scan(ScanBounds{});
+}
+
+}  // namespace
+
+Result<int64_t> CountSet(CallContext& ctx, size_t i, int64_t limit) {
+  FQL_ASSIGN_OR_RETURN(auto cursor, ScanWholeSet(ctx, i));
+  int64_t n = 0;
+  for (; n < limit && cursor->Valid(); cursor->Next()) {
+    if ((++n & 4095) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
+  }
+  FQL_RETURN_IF_ERROR(cursor->status());
+  return n;
+}
+
+Result<Array> ReadWholeSet(CallContext& ctx, size_t i) {
+  FQL_ASSIGN_OR_RETURN(auto cursor, ScanWholeSet(ctx, i));
   Array out;
   for (; cursor->Valid(); cursor->Next()) {
     if (out.size() >= kMaxArrayElems) {

@@ -130,6 +130,9 @@ Result<const Array*> CollectionArg(CallContext& ctx, size_t i);
 // Every value of the set at argument `i`, in set order. Errors: limits,
 // the deadline, storage errors.
 Result<Array> ReadWholeSet(CallContext& ctx, size_t i);
+// How many entries the set at argument `i` holds, counting at most
+// `limit`, without building their values (Count, IsEmpty).
+Result<int64_t> CountSet(CallContext& ctx, size_t i, int64_t limit = INT64_MAX);
 // Wraps `data` like the collection argument `i`: a page keeps its cursors.
 Value LikeCollection(const CallContext& ctx, size_t i, Array data);
 
