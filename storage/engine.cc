@@ -60,6 +60,25 @@ Result<int> LockDir(const std::string& dir) {
   return fd;
 }
 
+// Replaces DIR/NAME with `text` so that a crash leaves the old or the new
+// file, and the new one survives once this returns (file and directory
+// synced).
+Status WriteFileDurably(const std::string& dir, const std::string& name, const std::string& text) {
+  std::string path = dir + "/" + name;
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return IoError("cannot write " + tmp);
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  close(fd);
+  if (!ok) return IoError("cannot write " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot replace " + path);
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd < 0) return IoError("cannot open " + dir);
+  ok = fsync(dfd) == 0;
+  close(dfd);
+  return ok ? Status::Ok() : IoError("cannot sync " + dir);
+}
+
 // Reads or writes the directory's metadata; returns the partition count.
 Result<uint32_t> LoadMeta(const std::string& dir, uint32_t requested) {
   std::string path = dir + "/" + kMetaFile;
@@ -75,14 +94,8 @@ Result<uint32_t> LoadMeta(const std::string& dir, uint32_t requested) {
     }
     return static_cast<uint32_t>(parts);
   }
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << kMetaMagic << "\npartitions=" << requested << "\n";
-    out.flush();
-    if (!out) return IoError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot create " + path);
+  FQL_RETURN_IF_ERROR(WriteFileDurably(dir, kMetaFile,
+                                       std::string(kMetaMagic) + "\npartitions=" + std::to_string(requested) + "\n"));
   return requested;
 }
 
@@ -103,16 +116,7 @@ Result<uint64_t> LoadCheckpoint(const std::string& dir) {
 }
 
 Status SaveCheckpoint(const std::string& dir, uint64_t ts) {
-  std::string path = dir + "/" + kCheckpointFile;
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return IoError("cannot write " + tmp);
-  std::string text = "log_floor=" + std::to_string(ts) + "\n";
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-  close(fd);
-  if (!ok) return IoError("cannot write " + tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot replace " + path);
-  return Status::Ok();
+  return WriteFileDurably(dir, kCheckpointFile, "log_floor=" + std::to_string(ts) + "\n");
 }
 
 }  // namespace
@@ -257,11 +261,14 @@ Status Engine::Checkpoint() {
   // Record the new floor before deleting anything, so that a crash in
   // between never leaves a partition silently short of commits.
   uint64_t dropped = log_->DroppableThrough(ts);
+  if (dropped == 0) return Status::Ok();
   if (dropped > log_floor_) {
     FQL_RETURN_IF_ERROR(SaveCheckpoint(dir_, dropped));
     log_floor_ = dropped;
   }
-  return log_->DropThrough(ts);
+  // Through `dropped`, not `ts`: a segment that rotated out meanwhile holds
+  // records above the floor just saved.
+  return log_->DropThrough(dropped);
 }
 
 // Applies every pending commit up to `ts` in ts order. Everything up to ts

@@ -84,15 +84,17 @@ Value IndexedDoc(const Value& ref, uint64_t ts, const Value& body) {
   return Value::MakeObject(std::move(f));
 }
 
-// Whether an index reads the document's ts, whose final value only the
-// sequencer knows.
-bool DependsOnTs(const IndexDef& def) {
+}  // namespace
+
+bool IndexReadsTs(const IndexDef& def) {
   auto reads_ts = [](const IndexField& f) {
     return !f.path.empty() && f.path[0].is_string() && f.path[0].str() == "ts";
   };
   return std::any_of(def.terms.begin(), def.terms.end(), reads_ts) ||
          std::any_of(def.values.begin(), def.values.end(), reads_ts);
 }
+
+namespace {
 
 // Merges the visible keys of several partitions and the transaction's own
 // writes into one ordered stream of set entries.
@@ -250,37 +252,45 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
                           const Value& body, std::span<const IndexDef* const> indexes,
                           const std::optional<DocRecord>& old) {
   std::string key = DocKey(addr);
+  if (edited_.count(key)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "A document whose history this transaction edited cannot also be written in it.");
+  }
   std::optional<Value> old_doc, new_doc;
   if (old && old->action != Action::kDelete) old_doc = IndexedDoc(ref, old->ts, old->body);
   if (action != Action::kDelete) new_doc = IndexedDoc(ref, provisional_ts_, body);
-  std::vector<IndexDef> over_ts;
   for (const IndexDef* def : indexes) {
-    if (DependsOnTs(*def)) {
-      over_ts.push_back(*def);
+    if (IndexReadsTs(*def)) {
+      // The first write of a document in this transaction starts from the
+      // committed version (an index made later in it has no entries for
+      // it yet); later writes only change where it ends.
+      Defer(*def, addr, ref, writes_.count(key) ? std::nullopt : old, action, body);
       continue;
     }
     FQL_RETURN_IF_ERROR(PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr,
                                    new_doc ? &*new_doc : nullptr));
   }
-  if (!over_ts.empty()) {
-    // The first write of a document in this transaction starts from the
-    // committed version; later ones only change where it ends.
-    auto it = deferred_.find(key);
-    if (it == deferred_.end()) {
-      Deferred d;
-      d.addr = addr;
-      d.ref = ref;
-      if (!writes_.count(key)) d.committed = old;
-      it = deferred_.emplace(key, std::move(d)).first;
-    }
-    it->second.action = action;
-    it->second.body = body;
-    it->second.defs = std::move(over_ts);
-  }
   std::string encoded;
   if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
   writes_[key] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
   return Status::Ok();
+}
+
+void Transaction::Defer(const IndexDef& def, const DocAddress& addr, const Value& ref,
+                        const std::optional<DocRecord>& committed, Action action, const Value& body) {
+  std::string key = DocKey(addr);
+  PutBigEndian64(def.uid, &key);
+  auto it = deferred_.find(key);
+  if (it == deferred_.end()) {
+    Deferred d;
+    d.addr = addr;
+    d.ref = ref;
+    d.committed = committed;
+    d.def = def;
+    it = deferred_.emplace(std::move(key), std::move(d)).first;
+  }
+  it->second.action = action;
+  it->second.body = body;
 }
 
 Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out) {
@@ -294,11 +304,8 @@ Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::Partition
       old_doc = IndexedDoc(d.ref, d.committed->ts, d.committed->body);
     }
     if (d.action != Action::kDelete) new_doc = IndexedDoc(d.ref, ts, d.body);
-    for (const IndexDef& def : d.defs) {
-      st = PutEntries(def, d.ref, d.addr, old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr,
-                      /*check_unique=*/false);
-      if (!st.ok()) break;
-    }
+    st = PutEntries(d.def, d.ref, d.addr, old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr,
+                    /*check_unique=*/false);
     if (!st.ok()) break;
   }
   for (auto& [key, b] : writes_) {
@@ -315,6 +322,11 @@ Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::Partition
 Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
                                   const DocRecord& record) {
   if (record.action == Action::kDelete) return Status::Ok();
+  if (IndexReadsTs(def) && writes_.count(DocKey(addr))) {
+    // Written in this transaction: its ts is not known yet.
+    Defer(def, addr, ref, std::nullopt, record.action, record.body);
+    return Status::Ok();
+  }
   Value doc = IndexedDoc(ref, record.ts, record.body);
   return PutEntries(def, ref, addr, nullptr, &doc);
 }
@@ -416,9 +428,10 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
                                 const std::optional<DocRecord>& version,
                                 std::span<const IndexDef* const> indexes) {
   std::string key = DocKey(addr);
-  if (writes_.count(key)) {
+  if (writes_.count(key) || edited_.count(key)) {
     return Status(ErrorCode::kInvalidArgument,
-                  "The history of a document written earlier in the same transaction cannot be edited.");
+                  "The history of a document written or edited earlier in the same transaction cannot be "
+                  "edited.");
   }
   if (ts == 0 || ts > read_ts_) {
     return Status(ErrorCode::kInvalidArgument, "A history edit's ts must be in the past (at or before " +
@@ -457,14 +470,28 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
     FQL_ASSIGN_OR_RETURN(DerivedEntries old_entries, DeriveEntries(*def, ref, addr, before));
     FQL_ASSIGN_OR_RETURN(DerivedEntries new_entries, DeriveEntries(*def, ref, addr, after));
     std::string prefix = Prefix(kIndexTag, def->db, def->uid);
-    for (const auto& [pos, v] : old_entries.versions) {
-      if (new_entries.versions.count(pos)) continue;
-      put(EntryPartition(*def, addr, v.terms_key), prefix + pos.first, pos.second, std::string(), true);
+    // Every entry key the document ever had, with where it is partitioned.
+    // The stored versions of those keys are compared with the new history's,
+    // rather than with the old history's: an index built over existing
+    // documents added their entries at the build's ts, not at theirs.
+    std::map<std::string, std::string> keys;
+    for (const auto* derived : {&old_entries, &new_entries}) {
+      for (const auto& [pos, v] : derived->versions) keys.emplace(pos.first, v.terms_key);
     }
-    for (const auto& [pos, v] : new_entries.versions) {
-      auto old = old_entries.versions.find(pos);
-      if (old != old_entries.versions.end() && old->second.value == v.value) continue;
-      put(EntryPartition(*def, addr, v.terms_key), prefix + pos.first, pos.second, v.value, false);
+    for (const auto& [entry_key, terms_key] : keys) {
+      uint32_t part = EntryPartition(*def, addr, terms_key);
+      FQL_ASSIGN_OR_RETURN(std::vector<Version> stored, engine_.partition(part).History(prefix + entry_key, read_ts_));
+      std::map<uint64_t, std::string> have;
+      for (Version& v : stored) have.emplace(v.ts, std::move(v.value));
+      for (const auto& [at, value] : have) {
+        if (!new_entries.versions.count({entry_key, at})) put(part, prefix + entry_key, at, std::string(), true);
+      }
+      for (auto it = new_entries.versions.lower_bound({entry_key, 0});
+           it != new_entries.versions.end() && it->first.first == entry_key; ++it) {
+        auto same = have.find(it->first.second);
+        if (same != have.end() && same->second == it->second.value) continue;
+        put(part, prefix + entry_key, it->first.second, it->second.value, false);
+      }
     }
     if (def->unique) {
       for (const auto& [k, e] : new_entries.current) {
@@ -472,6 +499,7 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
       }
     }
   }
+  edited_.insert(key);
   return Status::Ok();
 }
 
@@ -638,7 +666,9 @@ Result<uint64_t> Transaction::Commit() {
     pw.write.value = w.value;
     request_.writes.push_back(std::move(pw));
   }
-  return engine_.Commit(request_);
+  Result<uint64_t> ts = engine_.Commit(request_);
+  request_.finalize = nullptr;  // it points at this transaction
+  return ts;
 }
 
 }  // namespace fqldb::storage

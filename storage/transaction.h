@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -94,6 +95,11 @@ struct ScanBounds {
   std::string stop;
   bool reverse = false;
 };
+
+// Whether an index reads the document's ts. Its entries are made when the
+// commit ts is known (by the sequencer), so a transaction does not see its
+// own entries in such an index, and `unique` cannot be checked on it.
+bool IndexReadsTs(const IndexDef& def);
 
 // Encodes a cursor or range bound (a prefix of values-then-ref) in the
 // order key form of `def` (nullptr for a collection scan: the ref only).
@@ -227,12 +233,16 @@ class Transaction {
     std::optional<DocRecord> committed;
     Action action = Action::kCreate;
     Value body;
-    std::vector<IndexDef> defs;
+    IndexDef def;
   };
+  // By document key and index uid.
   std::map<std::string, Deferred, std::less<>> deferred_;
+  void Defer(const IndexDef& def, const DocAddress& addr, const Value& ref,
+             const std::optional<DocRecord>& committed, Action action, const Value& body);
   Status FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out);
   // History edits: versions at explicit past timestamps, and erasures.
   std::vector<internal::PartitionWrite> history_writes_;
+  std::set<std::string, std::less<>> edited_;  // document keys whose history was edited
   CommitRequest request_;
 };
 

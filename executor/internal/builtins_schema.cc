@@ -228,6 +228,9 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
   if (kind == NativeColl::kIndexes) {
     Result<std::shared_ptr<const storage::IndexDef>> def = sc.ParseIndex(r->addr.db, uid, body);
     if (!def.ok()) return ctx.ArgError(arg, def.status().code(), def.status().description());
+    if ((*def)->unique && storage::IndexReadsTs(**def)) {
+      return Invalid(ctx, arg, "a unique index cannot read ts (its entries are made at commit).");
+    }
     Status built = BuildIndex(sc, **def, body);
     if (!built.ok()) return ctx.CallError(built.code(), built.description());
   }

@@ -81,6 +81,12 @@ Status Partition::Apply(uint64_t ts, std::span<const VersionWrite* const> writes
 
 Status Partition::MarkDurable(uint64_t ts) {
   ts = std::max(ts, applied_ts());
+  // A synced write syncs only LevelDB's current write-ahead log; writes in
+  // a memtable it switched away from sit in an unsynced older one until
+  // flushed. Flush first: CompactRange flushes the memtable to a synced
+  // table, and over a range holding no keys it compacts nothing else.
+  const leveldb::Slice none("\0\0", 2);
+  db_->CompactRange(&none, &none);
   std::string applied;
   PutBigEndian64(ts, &applied);
   leveldb::WriteBatch batch;
