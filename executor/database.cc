@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "executor/internal/schema_cache.h"
 #include "executor/internal/storage_context.h"
 #include "storage/engine.h"
 #include "storage/transaction.h"
@@ -66,6 +67,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   return db;
 }
 
+Database::Database() : schema_cache_(std::make_unique<internal::SchemaCache>()) {}
 Database::~Database() = default;
 
 Result<Value> Database::Execute(const std::shared_ptr<const frontend::BoundQuery>& query,
@@ -76,7 +78,7 @@ Result<Value> Database::Execute(const std::shared_ptr<const frontend::BoundQuery
     uint64_t read_ts = engine_->ReadTs();
     uint64_t provisional = std::max(NowMicros(), read_ts + 1);
     storage::Transaction txn(*engine_, read_ts, provisional);
-    internal::StorageContext sc(txn, db);
+    internal::StorageContext sc(txn, db, schema_cache_.get(), engine_->SchemaTs());
     options.storage = &sc;
     options.now = FromMicros(provisional);
     Result<Value> result = Run(query, params, options);

@@ -16,6 +16,10 @@ class Engine;
 
 namespace fqldb::executor {
 
+namespace internal {
+class SchemaCache;
+}  // namespace internal
+
 struct DatabaseOptions {
   // Partitions of a new data directory (a power of two, 1..1024).
   uint32_t partitions = 8;
@@ -52,8 +56,9 @@ class Database {
   storage::Engine& engine() { return *engine_; }
 
  private:
-  Database() = default;
+  Database();
   std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<internal::SchemaCache> schema_cache_;
   DatabaseOptions options_;
 };
 

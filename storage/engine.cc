@@ -179,6 +179,7 @@ Status Engine::Recover() {
   last = std::max(last, log_->last_ts());
   last_ts_ = last;
   read_ts_.store(last, std::memory_order_release);
+  schema_ts_.store(last, std::memory_order_release);  // not known: assume the newest commit
   return Status::Ok();
 }
 
@@ -214,6 +215,7 @@ Result<uint64_t> Engine::Commit(const CommitRequest& request) {
     ts = std::max(NowMicros(), last_ts_ + 1);
     std::vector<PartitionWrite> writes = request.writes;
     if (request.finalize) FQL_RETURN_IF_ERROR(request.finalize(ts, &writes));
+    if (request.schema_change) schema_ts_.store(ts, std::memory_order_release);
     std::vector<std::string> keys;
     keys.reserve(writes.size());
     for (PartitionWrite& w : writes) {

@@ -46,6 +46,8 @@ struct CommitRequest {
   // append, to add writes that depend on it (index entries over `ts`).
   // An error aborts the commit with nothing written.
   std::function<Status(uint64_t ts, std::vector<PartitionWrite>* writes)> finalize;
+  // The transaction wrote schema (collections, indexes, functions, databases).
+  bool schema_change = false;
 };
 
 // Counters for tests, benchmarks and `:stats`.
@@ -78,6 +80,11 @@ class Engine {
   // The snapshot a new transaction reads at: the newest commit that every
   // partition has applied, so it follows every acknowledged commit.
   uint64_t ReadTs() const { return read_ts_.load(std::memory_order_acquire); }
+
+  // The ts of the newest commit that changed schema, set when it is
+  // sequenced (before it is applied). Schema read at a snapshot at or after
+  // it stays valid until this changes. Load it after ReadTs().
+  uint64_t SchemaTs() const { return schema_ts_.load(std::memory_order_acquire); }
 
   // Commits a transaction: checks that nothing it read changed after its
   // read ts (else kContendedTransaction, nothing written), assigns the
@@ -121,6 +128,7 @@ class Engine {
   std::mutex apply_mu_;
   std::map<uint64_t, std::vector<PartitionWrite>> pending_;
   std::atomic<uint64_t> read_ts_{0};
+  std::atomic<uint64_t> schema_ts_{0};
 
   std::atomic<uint64_t> last_id_{0};
   uint64_t checkpoint_every_ = 0;

@@ -273,7 +273,16 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
   std::string encoded;
   if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
   writes_[key] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
+  if (addr.coll <= static_cast<uint64_t>(NativeColl::kDatabases)) request_.schema_change = true;
   return Status::Ok();
+}
+
+void Transaction::NoteDocRead(const DocAddress& addr) { request_.read_keys.push_back(DocKey(addr)); }
+
+void Transaction::NoteCollectionRead(uint64_t db, uint64_t coll) {
+  std::string prefix = Prefix(kDocTag, db, coll);
+  std::string end = Successor(prefix);
+  request_.read_ranges.push_back(internal::KeyRange{std::move(prefix), std::move(end)});
 }
 
 void Transaction::Defer(const IndexDef& def, const DocAddress& addr, const Value& ref,

@@ -186,6 +186,11 @@ class Transaction {
   Status IndexHistory(const IndexDef& def, const Array& terms, std::optional<uint64_t> at,
                       const std::function<Status(const SetEntry& e, Action a)>& fn);
 
+  // Registers, for conflict checks, a read made without storage (a cached
+  // schema document, or a cached scan of a whole collection).
+  void NoteDocRead(const DocAddress& addr);
+  void NoteCollectionRead(uint64_t db, uint64_t coll);
+
   // Commits; returns the commit ts (the read ts for a read-only
   // transaction). Errors: kContendedTransaction, kIo.
   Result<uint64_t> Commit();

@@ -1,6 +1,8 @@
 #include "executor/internal/storage_context.h"
 
 #include "common/value_printer.h"
+#include "executor/internal/schema_cache.h"
+#include "storage/internal/fixed_width.h"
 
 namespace fqldb::executor::internal {
 
@@ -183,7 +185,28 @@ Result<ResolvedRef> StorageContext::Resolve(const Value& ref) {
 
 Result<std::optional<DocRecord>> StorageContext::ReadSchema(uint64_t db, NativeColl kind,
                                                             const std::string& name) {
-  return txn_.Read(DocAddress{db, static_cast<uint64_t>(kind), name}, at_);
+  DocAddress addr{db, static_cast<uint64_t>(kind), name};
+  if (!CacheUsable()) return txn_.Read(addr, at_);
+  std::string key;
+  storage::internal::PutBigEndian64(db, &key);
+  storage::internal::PutBigEndian64(addr.coll, &key);
+  key += name;
+  if (auto hit = cache_->Doc(epoch_, key)) {
+    txn_.NoteDocRead(addr);
+    return *hit;
+  }
+  FQL_ASSIGN_OR_RETURN(std::optional<DocRecord> rec, txn_.Read(addr, at_));
+  cache_->PutDoc(epoch_, key, rec);
+  return rec;
+}
+
+Result<std::shared_ptr<const IndexDef>> StorageContext::CachedParse(uint64_t db, uint64_t uid,
+                                                                   const Value& body) {
+  if (!CacheUsable()) return ParseIndex(db, uid, body);
+  if (auto hit = cache_->Index(epoch_, db, uid)) return hit;
+  FQL_ASSIGN_OR_RETURN(auto def, ParseIndex(db, uid, body));
+  cache_->PutIndex(epoch_, def);
+  return def;
 }
 
 Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& ref) {
@@ -191,11 +214,11 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& 
   if (r.schema != NativeColl::kIndexes) {
     return Status(ErrorCode::kInvalidArgument, "Index Ref expected, " + ToFql(ref) + " provided.");
   }
-  FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(r.addr, at_));
+  FQL_ASSIGN_OR_RETURN(auto rec, ReadSchema(r.addr.db, NativeColl::kIndexes, r.addr.id));
   if (!rec || rec->action == storage::Action::kDelete) {
     return Invalid("Ref refers to undefined index '" + ref.ref_id() + "'");
   }
-  return ParseIndex(r.addr.db, rec->uid, rec->body);
+  return CachedParse(r.addr.db, rec->uid, rec->body);
 }
 
 Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, uint64_t uid,
@@ -231,6 +254,13 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, 
 
 Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(uint64_t db,
                                                                               uint64_t coll) {
+  bool cached = CacheUsable();
+  if (cached) {
+    if (auto hit = cache_->IndexesOn(epoch_, db, coll)) {
+      txn_.NoteCollectionRead(db, static_cast<uint64_t>(NativeColl::kIndexes));
+      return *hit;
+    }
+  }
   std::vector<std::shared_ptr<const IndexDef>> out;
   Value native = NativeRefOf(NativeColl::kIndexes, std::nullopt);
   auto cursor = txn_.ScanCollection(native, db, static_cast<uint64_t>(NativeColl::kIndexes), {});
@@ -238,7 +268,7 @@ Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(u
     DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
     FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(addr));
     if (!rec || rec->action == storage::Action::kDelete) continue;
-    FQL_ASSIGN_OR_RETURN(auto def, ParseIndex(db, rec->uid, rec->body));
+    FQL_ASSIGN_OR_RETURN(auto def, CachedParse(db, rec->uid, rec->body));
     for (uint64_t s : def->sources) {
       if (s == coll) {
         out.push_back(def);
@@ -247,6 +277,7 @@ Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(u
     }
   }
   FQL_RETURN_IF_ERROR(cursor->status());
+  if (cached) cache_->PutIndexesOn(epoch_, db, coll, std::make_shared<const std::vector<std::shared_ptr<const IndexDef>>>(out));
   return out;
 }
 
@@ -256,6 +287,7 @@ Result<Value> StorageContext::WriteDoc(const ResolvedRef& r, const Value& ref,
   if (at_) {
     return Status(ErrorCode::kInvalidArgument, "Writes are not allowed inside At().");
   }
+  if (r.schema) schema_written_ = true;  // cached schema no longer describes this transaction
   std::vector<std::shared_ptr<const IndexDef>> indexes;
   if (!r.schema) {
     FQL_ASSIGN_OR_RETURN(indexes, IndexesOn(r.addr.db, r.addr.coll));

@@ -12,6 +12,8 @@
 
 namespace fqldb::executor::internal {
 
+class SchemaCache;
+
 // What a ref names once resolved against the schema.
 struct ResolvedRef {
   storage::DocAddress addr;
@@ -25,7 +27,11 @@ struct ResolvedRef {
 // transaction attempt.
 class StorageContext {
  public:
-  StorageContext(storage::Transaction& txn, uint64_t db) : txn_(txn), db_(db) {}
+  // `cache` (optional) is shared schema; `schema_epoch` is the engine's
+  // SchemaTs() read after the transaction's read ts was chosen.
+  StorageContext(storage::Transaction& txn, uint64_t db, SchemaCache* cache = nullptr,
+                 uint64_t schema_epoch = 0)
+      : txn_(txn), db_(db), cache_(cache), epoch_(schema_epoch) {}
 
   storage::Transaction& txn() { return txn_; }
   uint64_t db() const { return db_; }
@@ -63,9 +69,20 @@ class StorageContext {
   static Value DocValue(const Value& ref, const storage::DocRecord& record);
 
  private:
+  // The cache serves reads at the transaction's snapshot, when that
+  // snapshot includes the schema epoch and the transaction has not itself
+  // written schema.
+  bool CacheUsable() const {
+    return cache_ != nullptr && !at_ && !schema_written_ && txn_.read_ts() >= epoch_;
+  }
+  Result<std::shared_ptr<const storage::IndexDef>> CachedParse(uint64_t db, uint64_t uid, const Value& body);
+
   storage::Transaction& txn_;
   uint64_t db_;
   std::optional<uint64_t> at_;
+  SchemaCache* cache_;
+  uint64_t epoch_;
+  bool schema_written_ = false;
 };
 
 // The native collection a native ref names ("collections" -> kCollections).

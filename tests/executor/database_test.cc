@@ -352,6 +352,46 @@ TEST_F(DatabaseTest, AcknowledgedCommitsSurviveSigkillWholeOrNotAtAll) {
   EXPECT_GE(static_cast<size_t>(stored), acked_total);
 }
 
+// Schema is cached across transactions; a write must still see an index
+// created concurrently, or conflict and retry. Writers create documents
+// while another thread creates and drops indexes over the collection; at
+// the end every index holds exactly the documents it should.
+TEST_F(DatabaseTest, WritesRacingIndexChangesLeaveEveryIndexComplete) {
+  Must(R"(CreateCollection({name: "items"}))");
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 120; ++i) {
+        std::string q = Fill(R"(Create(Ref(Collection("items"), "$I"), {data: {k: $K}}))", "$I",
+                             std::to_string(t * 1000 + i));
+        if (!Exec(*db_, Fill(q, "$K", std::to_string(i % 4))).ok()) ++errors;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int n = 0; n < 30; ++n) {
+      std::string name = "by_k_" + std::to_string(n);
+      std::string make = Fill(R"(CreateIndex({name: "$N", source: Collection("items"), terms: [{field: ["data", "k"]}]}))",
+                              "$N", name);
+      if (!Exec(*db_, make).ok()) ++errors;
+      if (n % 3 == 0 && !Exec(*db_, Fill(R"(Delete(Index("$N")))", "$N", name)).ok()) ++errors;
+    }
+  });
+  for (std::thread& th : threads) th.join();
+  ASSERT_EQ(errors.load(), 0);
+  EXPECT_EQ(Must(R"(Count(Documents(Collection("items"))))").as_long(), 360);
+  Value names = Must(R"(Map(Select("data", Paginate(Indexes())), Lambda("i", Select("id", Var("i")))))");
+  ASSERT_TRUE(names.is_array());
+  EXPECT_EQ(names.array().size(), 20u);
+  for (const Value& name : names.array()) {
+    for (int k = 0; k < 4; ++k) {
+      std::string count = Fill(Fill(R"(Count(Match(Index("$N"), $K)))", "$N", name.str()), "$K", std::to_string(k));
+      EXPECT_EQ(Must(count).as_long(), 90) << name.str() << " k=" << k;
+    }
+  }
+}
+
 TEST_F(DatabaseTest, QueryThatFailsMidwayWritesNothing) {
   Must(R"(CreateCollection({name: "c"}))");
   uint64_t read_ts = db_->engine().ReadTs();
