@@ -299,4 +299,8 @@ Result<std::string> DecodeRefId(std::string_view* in) {
 
 Result<Value> DecodeKey(std::string_view* in) { return Decode(in, 0); }
 
+void EncodeUint64(uint64_t v, std::string* out) { internal::PutBigEndian64(v, out); }
+
+uint64_t DecodeUint64(std::string_view in) { return internal::GetBigEndian64(in); }
+
 }  // namespace fqldb::storage

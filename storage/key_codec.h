@@ -30,4 +30,9 @@ void EncodeRefId(std::string_view id, std::string* out);
 // Reads what EncodeRefId wrote from the front of `*in`. Errors: kInternal.
 Result<std::string> DecodeRefId(std::string_view* in);
 
+// A uint64 as 8 big-endian bytes, which sort like the numbers (ts, uids).
+void EncodeUint64(uint64_t v, std::string* out);
+// Reads 8 bytes that EncodeUint64 wrote; `in` must hold at least 8.
+uint64_t DecodeUint64(std::string_view in);
+
 }  // namespace fqldb::storage

@@ -5,7 +5,6 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/set_plan.h"
-#include "storage/internal/fixed_width.h"
 #include "storage/key_codec.h"
 
 namespace fqldb::executor::internal {
@@ -34,7 +33,7 @@ char ActionRank(std::string_view action) {
 std::string EventKey(uint64_t ts, const std::string& ref_id, uint64_t coll, const char* action,
                      const Array* values) {
   std::string key;
-  storage::internal::PutBigEndian64(ts, &key);
+  storage::EncodeUint64(ts, &key);
   storage::EncodeRefId(ref_id, &key);
   storage::AppendRefCollection(coll, &key);
   key.push_back(ActionRank(action));
@@ -88,13 +87,13 @@ Result<std::string> EncodeEventCursor(StorageContext& sc, const Value& cursor) {
   if (!c.is_object()) {
     std::optional<uint64_t> ts = ts_of(c);
     if (!ts) return bad;
-    storage::internal::PutBigEndian64(*ts, &key);
+    storage::EncodeUint64(*ts, &key);
     return key;
   }
   const Value* ts = c.Find("ts");
   std::optional<uint64_t> t = ts ? ts_of(*ts) : std::nullopt;
   if (!t) return bad;
-  storage::internal::PutBigEndian64(*t, &key);
+  storage::EncodeUint64(*t, &key);
   for (const Field& f : c.fields()) {
     if (f.first != "ts" && f.first != "document" && f.first != "action" && f.first != "data") return bad;
   }
@@ -141,7 +140,7 @@ class EventsSet : public ExecSet {
       SetEntry e = std::move(c.entry);
       const char* action = c.add ? "add" : "remove";
       const std::string& ok = e.order_key;
-      uint64_t coll = ok.size() >= 8 ? storage::internal::GetBigEndian64(std::string_view(ok).substr(ok.size() - 8)) : 0;
+      uint64_t coll = ok.size() >= 8 ? storage::DecodeUint64(std::string_view(ok).substr(ok.size() - 8)) : 0;
       std::optional<Value> data;
       if (!e.values.empty()) data = Value::MakeArray(e.values);
       e.order_key = EventKey(c.ts, e.ref.ref_id(), coll, action, e.values.empty() ? nullptr : &e.values);

@@ -2,7 +2,7 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/schema_cache.h"
-#include "storage/internal/fixed_width.h"
+#include "storage/key_codec.h"
 
 namespace fqldb::executor::internal {
 
@@ -188,8 +188,8 @@ Result<std::optional<DocRecord>> StorageContext::ReadSchema(uint64_t db, NativeC
   DocAddress addr{db, static_cast<uint64_t>(kind), name};
   if (!CacheUsable()) return txn_.Read(addr, at_);
   std::string key;
-  storage::internal::PutBigEndian64(db, &key);
-  storage::internal::PutBigEndian64(addr.coll, &key);
+  storage::EncodeUint64(db, &key);
+  storage::EncodeUint64(addr.coll, &key);
   key += name;
   if (auto hit = cache_->Doc(epoch_, key)) {
     txn_.NoteDocRead(addr);
