@@ -262,6 +262,17 @@ Result<std::shared_ptr<const frontend::BoundQuery>> BindStoredLambda(const std::
   return bound;
 }
 
+Result<Value> ApplyStoredLambda(const std::shared_ptr<const QueryBody>& lambda,
+                                std::span<const Value> args) {
+  FQL_ASSIGN_OR_RETURN(auto bound, BindStoredLambda(lambda->ToFql()));
+  RunOptions options;
+  options.timeout = std::chrono::milliseconds(1000);  // per document: a binding is a small function
+  Interp interp(bound, options);
+  Result<Value> out = interp.Apply(Value::Query(lambda), args, *bound->root);
+  interp.BreakCycles();
+  return out;
+}
+
 Result<Value> Interp::Apply(const Value& fn, std::span<const Value> args, const BoundNode& site) {
   const Closure* c = nullptr;
   std::shared_ptr<const Closure> rebound;  // a stored lambda, bound for this call

@@ -52,6 +52,11 @@ class Interp {
 // thread-safe. Errors: the parse or bind error, positioned in `fql`.
 Result<std::shared_ptr<const frontend::BoundQuery>> BindStoredLambda(const std::string& fql);
 
+// Applies a stored lambda (its FQL source) to `args` in a run of its own,
+// with no storage: an index binding. Thread-safe.
+Result<Value> ApplyStoredLambda(const std::shared_ptr<const QueryBody>& lambda,
+                                std::span<const Value> args);
+
 // Attaches the position path and line:col of `node` to an error that has none.
 Status Locate(Status st, const frontend::BoundNode& node);
 

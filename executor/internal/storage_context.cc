@@ -1,6 +1,11 @@
 #include "executor/internal/storage_context.h"
 
+#include <functional>
+#include <map>
+
+#include "common/stored_lambda.h"
 #include "common/value_printer.h"
+#include "executor/internal/interp.h"
 #include "executor/internal/schema_cache.h"
 #include "storage/key_codec.h"
 
@@ -38,7 +43,32 @@ Result<std::vector<Value>> ParsePath(const Value& v) {
   return v.array();
 }
 
-Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what) {
+// An index's bindings: per binding name, the lambda of each source
+// collection (by collection name) that defines it.
+using Bindings = std::map<std::string, std::map<std::string, std::shared_ptr<const QueryBody>>>;
+
+// The function an index field with `binding` runs: the lambda of the
+// document's collection, applied to the document.
+Result<std::function<Result<Value>(const Value&)>> BindingFn(const Bindings& bindings, const std::string& name) {
+  auto it = bindings.find(name);
+  if (it == bindings.end()) {
+    return Status(ErrorCode::kValidationFailed, "Binding '" + name + "' is not defined by the index's source.");
+  }
+  auto by_coll = it->second;
+  return std::function<Result<Value>(const Value&)>([by_coll, name](const Value& doc) -> Result<Value> {
+    const Value* ref = doc.Find("ref");
+    const Value* coll = ref && ref->kind() == ValueKind::kRef ? ref->ref_collection() : nullptr;
+    auto fn = coll ? by_coll.find(coll->ref_id()) : by_coll.end();
+    if (fn == by_coll.end()) return Value::Null();  // this source does not define it
+    Result<Value> v = ApplyStoredLambda(fn->second, {&doc, 1});
+    if (!v.ok()) {
+      return Status(v.status().code(), "Index binding '" + name + "' failed: " + v.status().description());
+    }
+    return v;
+  });
+}
+
+Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what, const Bindings& bindings) {
   std::vector<IndexField> out;
   if (list == nullptr || list->is_null()) return out;
   if (!list->is_array()) {
@@ -50,17 +80,21 @@ Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what)
       return Status(ErrorCode::kValidationFailed,
                     std::string("Each of an index's ") + what + " must be an object with a field.");
     }
-    if (Field(item, "binding")) {
-      return Status(ErrorCode::kUnsupported,
-                    "Index bindings are not supported yet; index a document field instead.");
-    }
+    const Value* binding = Field(item, "binding");
     const Value* field = Field(item, "field");
-    if (field == nullptr) {
+    if ((field == nullptr) == (binding == nullptr)) {
       return Status(ErrorCode::kValidationFailed,
-                    std::string("Each of an index's ") + what + " needs a 'field'.");
+                    std::string("Each of an index's ") + what + " needs a 'field' or a 'binding'.");
     }
     IndexField f;
-    FQL_ASSIGN_OR_RETURN(f.path, ParsePath(*field));
+    if (binding) {
+      if (!binding->is_string()) {
+        return Status(ErrorCode::kValidationFailed, "A binding is named by a string.");
+      }
+      FQL_ASSIGN_OR_RETURN(f.binding, BindingFn(bindings, binding->str()));
+    } else {
+      FQL_ASSIGN_OR_RETURN(f.path, ParsePath(*field));
+    }
     if (const Value* rev = Field(item, "reverse"); rev && !rev->is_null()) {
       if (!rev->is_bool()) {
         return Status(ErrorCode::kValidationFailed, "An index field's 'reverse' must be a boolean.");
@@ -72,8 +106,61 @@ Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what)
   return out;
 }
 
-// The collection refs an index's `source` names.
-Result<std::vector<Value>> SourceRefs(const Value& source) {
+// The name of the first builtin under `n` that reads or writes stored
+// data, or nullptr: a binding must be pure.
+const char* FirstStorageCall(const frontend::BoundNode& n) {
+  auto first_of = [](const std::vector<frontend::BoundPtr>& nodes) -> const char* {
+    for (const auto& c : nodes) {
+      if (const char* found = FirstStorageCall(*c)) return found;
+    }
+    return nullptr;
+  };
+  switch (n.kind) {
+    case frontend::BoundKind::kArray: return first_of(n.Cast<frontend::BoundArray>().elems);
+    case frontend::BoundKind::kObject: return first_of(n.Cast<frontend::BoundObject>().values);
+    case frontend::BoundKind::kCall: {
+      const auto& call = n.Cast<frontend::BoundCall>();
+      if (call.builtin->has(frontend::kStorage)) return call.builtin->name;
+      return first_of(call.args);
+    }
+    case frontend::BoundKind::kLambda: return FirstStorageCall(*n.Cast<frontend::BoundLambda>().body);
+    case frontend::BoundKind::kLet: {
+      const auto& let = n.Cast<frontend::BoundLet>();
+      if (const char* found = first_of(let.values)) return found;
+      return FirstStorageCall(*let.body);
+    }
+    default: return nullptr;
+  }
+}
+
+// Reads a source object's `fields`: binding name -> pure lambda, for each
+// collection of the source.
+Status AddBindings(const Value& fields, const std::vector<Value>& colls, Bindings* out) {
+  if (!fields.is_object()) {
+    return Status(ErrorCode::kValidationFailed, "A source's fields map binding names to Query(Lambda(...)).");
+  }
+  for (const ::fqldb::Field& f : fields.fields()) {
+    if (f.second.kind() != ValueKind::kQuery) {
+      return Status(ErrorCode::kValidationFailed,
+                    "Binding '" + f.first + "' must be a Lambda wrapped in Query().");
+    }
+    // Stored as source and bound again, like a stored function's body.
+    auto bound = BindStoredLambda(f.second.query()->ToFql());
+    if (!bound.ok()) {
+      return Status(ErrorCode::kValidationFailed,
+                    "Binding '" + f.first + "' must stand alone (" + bound.status().description() + ")");
+    }
+    if (const char* impure = FirstStorageCall(*(*bound)->root)) {
+      return Status(ErrorCode::kValidationFailed, "Binding '" + f.first + "' must be pure, but it calls " +
+                                                      impure + ".");
+    }
+    for (const Value& c : colls) (*out)[f.first][c.ref_id()] = f.second.query();
+  }
+  return Status::Ok();
+}
+
+// The collection refs an index's `source` names, and its bindings.
+Result<std::vector<Value>> SourceRefs(const Value& source, Bindings* bindings) {
   std::vector<Value> out;
   auto add = [&](const Value& v) -> Status {
     if (v.kind() == ValueKind::kRef) {
@@ -81,22 +168,22 @@ Result<std::vector<Value>> SourceRefs(const Value& source) {
       return Status::Ok();
     }
     if (v.is_object()) {
-      if (Field(v, "fields")) {
-        return Status(ErrorCode::kUnsupported,
-                      "Index bindings are not supported yet; index a document field instead.");
-      }
       const Value* c = Field(v, "collection");
       if (c == nullptr) c = Field(v, "class");
-      if (c && c->kind() == ValueKind::kRef) {
-        out.push_back(*c);
-        return Status::Ok();
-      }
+      std::vector<Value> colls;
+      if (c && c->kind() == ValueKind::kRef) colls.push_back(*c);
       if (c && c->is_array()) {
         for (const Value& e : c->array()) {
-          if (e.kind() != ValueKind::kRef) break;
-          out.push_back(e);
+          if (e.kind() != ValueKind::kRef) return Status(ErrorCode::kValidationFailed, "A source's collections must be refs.");
+          colls.push_back(e);
         }
-        if (out.size() > 0) return Status::Ok();
+      }
+      if (!colls.empty()) {
+        if (const Value* fields = Field(v, "fields"); fields && !fields->is_null()) {
+          FQL_RETURN_IF_ERROR(AddBindings(*fields, colls, bindings));
+        }
+        out.insert(out.end(), colls.begin(), colls.end());
+        return Status::Ok();
       }
     }
     return Status(ErrorCode::kValidationFailed,
@@ -230,7 +317,8 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, 
   if (source == nullptr) {
     return Status(ErrorCode::kValidationFailed, "An index needs a 'source' collection.");
   }
-  FQL_ASSIGN_OR_RETURN(std::vector<Value> sources, SourceRefs(*source));
+  Bindings bindings;
+  FQL_ASSIGN_OR_RETURN(std::vector<Value> sources, SourceRefs(*source, &bindings));
   for (const Value& s : sources) {
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, Resolve(s));
     if (r.schema != NativeColl::kCollections) {
@@ -243,8 +331,8 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, 
     }
     def->sources.push_back(rec->uid);
   }
-  FQL_ASSIGN_OR_RETURN(def->terms, ParseFields(Field(body, "terms"), "terms"));
-  FQL_ASSIGN_OR_RETURN(def->values, ParseFields(Field(body, "values"), "values"));
+  FQL_ASSIGN_OR_RETURN(def->terms, ParseFields(Field(body, "terms"), "terms", bindings));
+  FQL_ASSIGN_OR_RETURN(def->values, ParseFields(Field(body, "values"), "values", bindings));
   if (const Value* u = Field(body, "unique"); u && !u->is_null()) {
     if (!u->is_bool()) return Status(ErrorCode::kValidationFailed, "'unique' must be a boolean.");
     def->unique = u->as_bool();
