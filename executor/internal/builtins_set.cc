@@ -54,11 +54,18 @@ Result<Value> Match(CallContext& ctx) {
 
 template <NativeColl kKind>
 Result<Value> NativeSetFn(CallContext& ctx) {
-  if (ctx.Has(0)) {
-    return ctx.ArgError(0, ErrorCode::kUnsupported, "Schema sets of child databases are not supported yet.");
-  }
   std::string name = ctx.call().builtin->name;
   std::string key = ctx.call().builtin->keys[0];
+  if (ctx.Has(0)) {
+    // Collections(Database("app")): the schema of a child database.
+    const Value& scope = ctx.arg(0);
+    const Value* native = scope.kind() == ValueKind::kRef ? scope.ref_collection() : nullptr;
+    if (!native || native->kind() != ValueKind::kRef || native->ref_id() != "databases") {
+      return ctx.TypeError(0, "Database Ref");
+    }
+    return MakeSet(name + "(" + ToFql(scope) + ")", "{\"" + key + "\":" + ToWireJson(scope) + "}",
+                   NativePlan(kKind, scope));
+  }
   return MakeSet(name + "()", "{\"" + key + "\":null}", NativePlan(kKind));
 }
 

@@ -219,27 +219,74 @@ class DocumentsSet : public ExecSet {
   Value coll_;
 };
 
+// Schema documents of a child database: their refs carry the database,
+// as Collection("x", Database("app")) does.
+class ScopedRefCursor : public EntryCursor {
+ public:
+  ScopedRefCursor(CursorPtr in, Value scope) : in_(std::move(in)), scope_(std::move(scope)) { Fill(); }
+  static Value Scoped(const Value& ref, const Value& scope) {
+    return Value::Ref(ref.ref_id(), *ref.ref_collection(), scope);
+  }
+  bool Valid() const override { return in_->Valid(); }
+  const SetEntry& entry() const override { return entry_; }
+  void Next() override {
+    in_->Next();
+    Fill();
+  }
+  Status status() const override { return in_->status(); }
+
+ private:
+  void Fill() {
+    if (!in_->Valid()) return;
+    entry_ = in_->entry();
+    entry_.ref = Scoped(entry_.ref, scope_);
+  }
+  CursorPtr in_;
+  Value scope_;
+  SetEntry entry_;
+};
+
 class NativeSet : public ExecSet {
  public:
-  explicit NativeSet(NativeColl kind) : kind_(kind) {}
+  NativeSet(NativeColl kind, std::optional<Value> scope) : kind_(kind), scope_(std::move(scope)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
     OpenedSet out;
     Value native = NativeRefOf(kind_, std::nullopt);
-    uint64_t db = sc.db(), uid = static_cast<uint64_t>(kind_);
+    FQL_ASSIGN_OR_RETURN(uint64_t db, Db(sc, at));
+    uint64_t uid = static_cast<uint64_t>(kind_);
     StorageContext* s = &sc;
-    out.scan = [s, native, db, uid, at](const ScanBounds& b) -> Result<CursorPtr> {
-      return s->txn().ScanCollection(native, db, uid, b, at);
+    std::optional<Value> scope = scope_;
+    out.scan = [s, native, db, uid, at, scope](const ScanBounds& b) -> Result<CursorPtr> {
+      CursorPtr c = s->txn().ScanCollection(native, db, uid, b, at);
+      if (!scope) return c;
+      return CursorPtr(std::make_unique<ScopedRefCursor>(std::move(c), *scope));
     };
     return out;
   }
   Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
                  std::vector<SetEvent>* out) const override {
-    return CollectionEvents(sc, NativeRefOf(kind_, std::nullopt), sc.db(), static_cast<uint64_t>(kind_),
-                            at, out);
+    FQL_ASSIGN_OR_RETURN(uint64_t db, Db(sc, at));
+    size_t first = out->size();
+    FQL_RETURN_IF_ERROR(
+        CollectionEvents(sc, NativeRefOf(kind_, std::nullopt), db, static_cast<uint64_t>(kind_), at, out));
+    if (scope_) {
+      for (size_t i = first; i < out->size(); ++i) (*out)[i].entry.ref = ScopedRefCursor::Scoped((*out)[i].entry.ref, *scope_);
+    }
+    return Status::Ok();
   }
 
  private:
+  // The database whose schema this set lists: the scope's, or the query's.
+  Result<uint64_t> Db(StorageContext& sc, std::optional<uint64_t> at) const {
+    std::optional<uint64_t> saved = sc.at();
+    sc.set_at(at);
+    Result<uint64_t> db = sc.ResolveScope(scope_ ? &*scope_ : nullptr);
+    sc.set_at(saved);
+    return db;
+  }
+
   NativeColl kind_;
+  std::optional<Value> scope_;
 };
 
 class MatchSet : public ExecSet {
@@ -613,7 +660,9 @@ Result<ExecSetPtr> SetArg(const CallContext& ctx, size_t i) {
 }
 
 ExecSetPtr DocumentsPlan(Value coll) { return std::make_shared<DocumentsSet>(std::move(coll)); }
-ExecSetPtr NativePlan(NativeColl kind) { return std::make_shared<NativeSet>(kind); }
+ExecSetPtr NativePlan(NativeColl kind, std::optional<Value> scope) {
+  return std::make_shared<NativeSet>(kind, std::move(scope));
+}
 ExecSetPtr MatchPlan(Value index, Array terms) {
   return std::make_shared<MatchSet>(std::move(index), std::move(terms));
 }

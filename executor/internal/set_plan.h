@@ -60,7 +60,9 @@ Result<ExecSetPtr> SetArg(const CallContext& ctx, size_t i);
 
 // The stored sets.
 ExecSetPtr DocumentsPlan(Value coll);
-ExecSetPtr NativePlan(storage::NativeColl kind);
+// The schema documents of one kind: in the query's database, or in the
+// child database `scope` names.
+ExecSetPtr NativePlan(storage::NativeColl kind, std::optional<Value> scope = std::nullopt);
 ExecSetPtr MatchPlan(Value index, Array terms);
 ExecSetPtr SingletonPlan(Value ref);
 // Events: of a set (add/remove), or of one document (create/update/delete).

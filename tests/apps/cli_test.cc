@@ -194,6 +194,11 @@ TEST(CliTest, DatabaseFlagRunsInsideAChildDatabase) {
   EXPECT_NE(in.out.find("{ data: [ Collection(\"inner\") ] }"), std::string::npos) << in.out;
   Outcome top = Fqldb("run " + data + " -", "Paginate(Collections())\n");
   EXPECT_EQ(top.out, "{ data: [] }\n") << "the child's schema must not leak into the parent";
+  Outcome scoped = Fqldb("run " + data + " -",
+                         "Paginate(Collections(Database('tenant')))\n"
+                         "Select('name', Get(Select(['data', 0], Paginate(Collections(Database('tenant'))))))\n");
+  EXPECT_EQ(scoped.out, "{ data: [ Collection(\"inner\", Database(\"tenant\")) ] }\n'inner'\n")
+      << "a scope lists the child's schema from the parent";
   Outcome missing = Fqldb("run " + data + " --database nope -", "1\n");
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.out.find("Database 'nope' does not exist"), std::string::npos) << missing.out;
