@@ -60,7 +60,15 @@ Result<std::function<Result<Value>(const Value&)>> BindingFn(const Bindings& bin
     const Value* coll = ref && ref->kind() == ValueKind::kRef ? ref->ref_collection() : nullptr;
     auto fn = coll ? by_coll.find(coll->ref_id()) : by_coll.end();
     if (fn == by_coll.end()) return Value::Null();  // this source does not define it
-    Result<Value> v = ApplyStoredLambda(fn->second, {&doc, 1});
+    // A binding sees the document without its ts: entries are computed
+    // before the commit ts is known, and must come out the same when the
+    // version is indexed again later.
+    Fields without_ts;
+    for (const ::fqldb::Field& f : doc.fields()) {
+      if (f.first != "ts") without_ts.push_back(f);
+    }
+    Value input = Value::MakeObject(std::move(without_ts));
+    Result<Value> v = ApplyStoredLambda(fn->second, {&input, 1});
     if (!v.ok()) {
       return Status(v.status().code(), "Index binding '" + name + "' failed: " + v.status().description());
     }
@@ -107,7 +115,8 @@ Result<std::vector<IndexField>> ParseFields(const Value* list, const char* what,
 }
 
 // The name of the first builtin under `n` that reads or writes stored
-// data, or nullptr: a binding must be pure.
+// data or returns something new on each call, or nullptr: a binding must
+// be pure, since an entry is computed again to be removed.
 const char* FirstStorageCall(const frontend::BoundNode& n) {
   auto first_of = [](const std::vector<frontend::BoundPtr>& nodes) -> const char* {
     for (const auto& c : nodes) {
@@ -120,7 +129,11 @@ const char* FirstStorageCall(const frontend::BoundNode& n) {
     case frontend::BoundKind::kObject: return first_of(n.Cast<frontend::BoundObject>().values);
     case frontend::BoundKind::kCall: {
       const auto& call = n.Cast<frontend::BoundCall>();
-      if (call.builtin->has(frontend::kStorage)) return call.builtin->name;
+      std::string_view name = call.builtin->name;
+      // Reads of stored data, and values that differ from call to call.
+      if (call.builtin->has(frontend::kStorage) || name == "NewId" || name == "NextId" || name == "Now") {
+        return call.builtin->name;
+      }
       return first_of(call.args);
     }
     case frontend::BoundKind::kLambda: return FirstStorageCall(*n.Cast<frontend::BoundLambda>().body);
@@ -149,6 +162,9 @@ Status AddBindings(const Value& fields, const std::vector<Value>& colls, Binding
     if (!bound.ok()) {
       return Status(ErrorCode::kValidationFailed,
                     "Binding '" + f.first + "' must stand alone (" + bound.status().description() + ")");
+    }
+    if (f.second.query()->arity() != 1) {
+      return Status(ErrorCode::kValidationFailed, "Binding '" + f.first + "' must take one parameter, the document.");
     }
     if (const char* impure = FirstStorageCall(*(*bound)->root)) {
       return Status(ErrorCode::kValidationFailed, "Binding '" + f.first + "' must be pure, but it calls " +
@@ -310,6 +326,17 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& 
 
 Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndex(uint64_t db, uint64_t uid,
                                                                   const Value& body) {
+  // An index's sources name collections of the index's own database, not
+  // of the database the query runs in.
+  uint64_t query_db = db_;
+  db_ = db;
+  Result<std::shared_ptr<const IndexDef>> def = ParseIndexIn(db, uid, body);
+  db_ = query_db;
+  return def;
+}
+
+Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndexIn(uint64_t db, uint64_t uid,
+                                                                    const Value& body) {
   auto def = std::make_shared<IndexDef>();
   def->db = db;
   def->uid = uid;

@@ -75,6 +75,8 @@ class StorageContext {
   bool CacheUsable() const {
     return cache_ != nullptr && !at_ && !schema_written_ && txn_.read_ts() >= epoch_;
   }
+  Result<std::shared_ptr<const storage::IndexDef>> ParseIndexIn(uint64_t db, uint64_t uid,
+                                                               const Value& body);
   Result<std::shared_ptr<const storage::IndexDef>> CachedParse(uint64_t db, uint64_t uid, const Value& body);
 
   storage::Transaction& txn_;

@@ -239,6 +239,23 @@ TEST(CliTest, EcommerceExampleRunsAsItsReadmeSays) {
   EXPECT_TRUE(revenue_agrees) << q.out;
 }
 
+// An index inside a child database is maintained by writes made from the
+// parent, even when the parent has a collection of the same name.
+TEST(CliTest, WritesFromTheParentMaintainAChildDatabasesIndexes) {
+  std::string data = DataArg();
+  ASSERT_EQ(Fqldb("run " + data + " -", "CreateDatabase({name: 'app'})\nCreateCollection({name: 'c'})\n").status, 0);
+  ASSERT_EQ(Fqldb("run " + data + " --database app -",
+                  "CreateCollection({name: 'c'})\n"
+                  "CreateIndex({name: 'c_by_k', source: Collection('c'), terms: [{field: ['data', 'k']}]})\n")
+                .status,
+            0);
+  Outcome write = Fqldb("run " + data + " -", "Create(Ref(Collection('c', Database('app')), '1'), {data: {k: 1}})\n"
+                                              "Create(Ref(Collection('c', Database('app')), '2'), {data: {k: 1}})\n");
+  ASSERT_EQ(write.status, 0) << write.out;
+  Outcome read = Fqldb("run " + data + " --database app -", "Count(Match(Index('c_by_k'), 1))\n");
+  EXPECT_EQ(read.out, "2\n");
+}
+
 TEST(CliTest, ASecondProcessIsRefusedTheDataDirectory) {
   std::string data = DataArg();
   ASSERT_EQ(Fqldb("run " + data + " -", "1\n").status, 0);  // creates the directory
