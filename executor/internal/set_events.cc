@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/value_printer.h"
+#include "executor/internal/set_cursors.h"
 #include "executor/internal/set_plan.h"
 #include "storage/key_codec.h"
 
@@ -15,7 +16,6 @@ using storage::Action;
 using storage::EntryCursor;
 using storage::ScanBounds;
 using storage::SetEntry;
-using CursorPtr = std::unique_ptr<EntryCursor>;
 
 // Actions in the order events at one ts (of one document) sort: a set
 // entry that changes leaves before its replacement joins.
