@@ -200,10 +200,12 @@ Value MakeEventValue(uint64_t ts, std::string_view action, const Value& ref, std
 }
 
 Value EventCursorValue(const Value& event) {
+  // A set's event keeps its data (the entry's values order events of one
+  // document at one ts); a document's event does not need it.
+  const Value* action = event.Find("action");
+  bool set_event = action && action->is_string() && ActionRank(action->str()) >= ActionRank("remove");
   Fields f;
   for (const Field& field : event.fields()) {
-    bool set_event = event.Find("action") && event.Find("action")->is_string() &&
-                     ActionRank(event.Find("action")->str()) >= ActionRank("remove");
     if (field.first != "data" || set_event) f.push_back(field);
   }
   return Value::MakeObject(std::move(f));

@@ -30,8 +30,28 @@ Status CheckEventCount(const std::vector<T>& events) {
                                                  std::to_string(kMaxArrayElems) + " events.");
 }
 
-// A collection's membership changes: a document joins when it is created
-// (or re-created) and leaves when it is deleted; updates change nothing.
+// A document as an entry of a set of documents: ordered by id, then by
+// collection uid.
+SetEntry DocEntry(const Value& ref, uint64_t coll, uint64_t ts) {
+  SetEntry e;
+  e.ref = ref;
+  e.ts = ts;
+  storage::EncodeRefId(ref.ref_id(), &e.order_key);
+  storage::AppendRefCollection(coll, &e.order_key);
+  return e;
+}
+
+// Whether a document version changes its membership in a set of documents
+// (updating `*present`): it joins when created (or re-created) and leaves
+// when deleted; updates change nothing.
+bool MembershipFlips(const storage::DocRecord& r, bool* present) {
+  bool now = r.action != storage::Action::kDelete;
+  if (now == *present) return false;
+  *present = now;
+  return true;
+}
+
+// A collection's membership changes.
 Status CollectionEvents(StorageContext& sc, const Value& coll_ref, uint64_t db, uint64_t coll,
                         std::optional<uint64_t> at, std::vector<SetEvent>* out) {
   std::optional<std::string> doc;  // the document whose versions are arriving
@@ -42,15 +62,8 @@ Status CollectionEvents(StorageContext& sc, const Value& coll_ref, uint64_t db, 
           doc = ref.ref_id();
           present = false;
         }
-        bool now = r.action != storage::Action::kDelete;
-        if (now == present) return Status::Ok();
-        present = now;
-        SetEntry e;
-        e.ref = ref;
-        e.ts = r.ts;
-        storage::EncodeRefId(ref.ref_id(), &e.order_key);
-        storage::AppendRefCollection(coll, &e.order_key);
-        out->push_back(SetEvent{r.ts, now, std::move(e)});
+        if (!MembershipFlips(r, &present)) return Status::Ok();
+        out->push_back(SetEvent{r.ts, present, DocEntry(ref, coll, r.ts)});
         return CheckEventCount(*out);
       });
 }
@@ -181,7 +194,7 @@ class SingletonSet : public ExecSet {
   explicit SingletonSet(Value ref) : ref_(std::move(ref)) {}
   Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t>, CallContext&) const override {
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref_));
-    SetEntry e = Entry(r);
+    SetEntry e = DocEntry(ref_, r.addr.coll, 0);
     OpenedSet out;
     out.scan = [e](const ScanBounds& b) -> Result<CursorPtr> {
       return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{e}, b));
@@ -194,25 +207,12 @@ class SingletonSet : public ExecSet {
     FQL_ASSIGN_OR_RETURN(auto history, sc.txn().History(r.addr, at));
     bool present = false;
     for (const storage::DocRecord& rec : history) {
-      bool now = rec.action != storage::Action::kDelete;
-      if (now != present) {
-        SetEntry e = Entry(r);
-        e.ts = rec.ts;
-        out->push_back(SetEvent{rec.ts, now, std::move(e)});
-      }
-      present = now;
+      if (MembershipFlips(rec, &present)) out->push_back(SetEvent{rec.ts, present, DocEntry(ref_, r.addr.coll, rec.ts)});
     }
     return Status::Ok();
   }
 
  private:
-  SetEntry Entry(const ResolvedRef& r) const {
-    SetEntry e;
-    e.ref = ref_;
-    storage::EncodeRefId(ref_.ref_id(), &e.order_key);
-    storage::AppendRefCollection(r.addr.coll, &e.order_key);
-    return e;
-  }
 
   Value ref_;
 };

@@ -23,6 +23,7 @@
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "storage/engine.h"
+#include "tests/scratch_dir.h"
 
 namespace fqldb::executor {
 namespace {
@@ -32,21 +33,7 @@ using Clock = std::chrono::steady_clock;
 using Query = std::shared_ptr<const frontend::BoundQuery>;
 using std::chrono::milliseconds;
 
-// A fresh directory under the gtest temp dir, removed with its contents at the end.
-class ScratchDir {
- public:
-  ScratchDir() : path_(::testing::TempDir() + "fql_database_XXXXXX") {
-    if (::mkdtemp(path_.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << path_;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing_support::ScratchDir;
 
 // Parses and binds one query; `params` name the values Execute passes.
 Result<Query> Compile(const std::string& fql, std::vector<std::string> params = {}) {
@@ -102,7 +89,7 @@ class DatabaseTest : public ::testing::Test {
     return r.ok() ? *r : Value();
   }
 
-  ScratchDir dir_;
+  ScratchDir dir_{"fql_database"};
   std::unique_ptr<Database> db_;
 };
 

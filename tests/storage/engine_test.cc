@@ -16,6 +16,7 @@
 #include "storage/internal/partition.h"
 #include "storage/internal/write_codec.h"
 #include "storage/transaction.h"
+#include "tests/scratch_dir.h"
 
 namespace fqldb::storage {
 namespace {
@@ -30,21 +31,7 @@ using Hits = std::vector<std::pair<std::string, int64_t>>;  // (ref id, first in
 
 constexpr uint64_t kColl = 5000;
 
-// A fresh directory under the gtest temp dir, removed with its contents at the end.
-class ScratchDir {
- public:
-  ScratchDir() : path_(::testing::TempDir() + "fql_engine_XXXXXX") {
-    if (::mkdtemp(path_.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << path_;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing_support::ScratchDir;
 
 DocAddress Addr(const std::string& id, uint64_t coll = kColl) { return {kRootDb, coll, id}; }
 Value CollRef() { return Value::Ref("things", Value::NativeRef("collections")); }
@@ -157,7 +144,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_EQ(ScanIds(txn).size(), ts.size());
   }
 
-  ScratchDir dir_;
+  ScratchDir dir_{"fql_engine"};
   std::unique_ptr<Engine> engine_;
 };
 
@@ -542,7 +529,7 @@ class PartitionTest : public ::testing::Test {
     EXPECT_TRUE(it->status().ok());
     return out;
   }
-  ScratchDir dir_;
+  ScratchDir dir_{"fql_engine"};
   std::unique_ptr<Partition> part_;
 };
 
