@@ -31,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::shared_ptr<const fqldb::frontend::BoundQuery> Compile(const std::string& text,
-                                                          std::vector<std::string> params = {}) {
+                                                           std::vector<std::string> params = {}) {
   auto parsed = fqldb::frontend::ParseScript(text);
   if (!parsed.ok()) {
     std::fprintf(stderr, "parse: %s\n", parsed.errors[0].ToString().c_str());
@@ -101,7 +101,8 @@ void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) 
   });
   fqldb::executor::DatabaseOptions dbo;
   dbo.sync = sync;
-  auto db = fqldb::executor::Database::Open((root / (sync ? "fql-sync" : "fql-async")).string(), dbo);
+  auto db =
+      fqldb::executor::Database::Open((root / (sync ? "fql-sync" : "fql-async")).string(), dbo);
   if (!db.ok()) std::exit(1);
   Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
   auto create = Compile("Create(Collection('bench'), {data: {i: i, s: s}})", {"i", "s"});
@@ -109,7 +110,8 @@ void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) 
     Must((*db)->Execute(create, {Value::Long(t * per_thread + i), Value::String(kPayload)}, {}));
   });
   char label[128];
-  std::snprintf(label, sizeof(label), "Create, %s durability, %d writers", sync ? "sync" : "async", threads);
+  std::snprintf(label, sizeof(label), "Create, %s durability, %d writers", sync ? "sync" : "async",
+                threads);
   Row(label, "ops/s", raw_ops, ours, true);
   if (sync) {
     std::printf("| (fqldb fdatasyncs for %d commits) | | %llu | |\n", threads * per_thread,
@@ -130,11 +132,13 @@ void BenchReads(const fs::path& root, int docs) {
   auto db = fqldb::executor::Database::Open((root / "fql-read").string(), dbo);
   if (!db.ok()) std::exit(1);
   Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
-  Must((*db)->Execute(Compile("CreateIndex({name: 'by_group', source: Collection('bench'), "
-                              "terms: [{field: ['data', 'g']}], values: [{field: ['data', 'i']}]})"),
-                      {}, {}));
+  Must(
+      (*db)->Execute(Compile("CreateIndex({name: 'by_group', source: Collection('bench'), "
+                             "terms: [{field: ['data', 'g']}], values: [{field: ['data', 'i']}]})"),
+                     {}, {}));
   auto load = Compile(
-      "Foreach(ids, Lambda('i', Create(Ref(Collection('bench'), i), {data: {i: i, g: Modulo(i, 100), s: s}})))",
+      "Foreach(ids, Lambda('i', Create(Ref(Collection('bench'), i), {data: {i: i, g: Modulo(i, "
+      "100), s: s}})))",
       {"ids", "s"});
   auto start = Clock::now();
   for (int i = 0; i < docs;) {
@@ -193,7 +197,8 @@ void BenchReads(const fs::path& root, int docs) {
 
 int main(int argc, char** argv) {
   int docs = argc > 1 ? std::atoi(argv[1]) : 200000;
-  fs::path root = argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path() / ("fql-bench-" + std::to_string(getpid()));
+  fs::path root = argc > 2 ? fs::path(argv[2])
+                           : fs::temp_directory_path() / ("fql-bench-" + std::to_string(getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
   std::printf("| operation | raw LevelDB | fqldb | fqldb as %% of raw |\n|---|---:|---:|---:|\n");

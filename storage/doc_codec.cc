@@ -13,8 +13,19 @@ namespace fqldb::storage {
 namespace {
 
 enum Tag : uint8_t {
-  kNull = 0, kFalse = 1, kTrue = 2, kLong = 3, kDouble = 4, kString = 5, kBytes = 6,
-  kTime = 7, kDate = 8, kRef = 9, kArray = 10, kObject = 11, kLambda = 12,
+  kNull = 0,
+  kFalse = 1,
+  kTrue = 2,
+  kLong = 3,
+  kDouble = 4,
+  kString = 5,
+  kBytes = 6,
+  kTime = 7,
+  kDate = 8,
+  kRef = 9,
+  kArray = 10,
+  kObject = 11,
+  kLambda = 12,
 };
 
 constexpr int kMaxDocDepth = 1000;
@@ -28,12 +39,14 @@ void PutU64(uint64_t v, std::string* out) {
 }
 
 void SetU32(std::string* out, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) (*out)[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i)
+    (*out)[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
 uint64_t ReadLE(std::string_view s, size_t at, int n) {
   uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(s[at + static_cast<size_t>(i)]);
+  for (int i = n - 1; i >= 0; --i)
+    v = (v << 8) | static_cast<uint8_t>(s[at + static_cast<size_t>(i)]);
   return v;
 }
 
@@ -55,7 +68,8 @@ size_t BeginComposite(Tag tag, std::string* out) {
 
 Status EndComposite(size_t body_start, std::string* out) {
   size_t len = out->size() - body_start;
-  if (len > UINT32_MAX) return Status(ErrorCode::kInvalidArgument, "Document is larger than 4 GiB.");
+  if (len > UINT32_MAX)
+    return Status(ErrorCode::kInvalidArgument, "Document is larger than 4 GiB.");
   SetU32(out, body_start - 4, static_cast<uint32_t>(len));
   return Status::Ok();
 }
@@ -81,7 +95,8 @@ Status EncodeObject(const Fields& f, std::string* out, int depth) {
   out->append(4 * f.size(), '\0');
   std::vector<uint32_t> sorted(f.size());
   std::iota(sorted.begin(), sorted.end(), 0u);
-  std::sort(sorted.begin(), sorted.end(), [&](uint32_t a, uint32_t b) { return f[a].first < f[b].first; });
+  std::sort(sorted.begin(), sorted.end(),
+            [&](uint32_t a, uint32_t b) { return f[a].first < f[b].first; });
   for (uint32_t idx : sorted) PutU32(idx, out);
   size_t region = out->size();
   for (size_t i = 0; i < f.size(); ++i) {
@@ -103,10 +118,15 @@ Status EncodeRef(const Value& v, std::string* out, int depth) {
 }
 
 Status Encode(const Value& v, std::string* out, int depth) {
-  if (depth > kMaxDocDepth) return Status(ErrorCode::kInvalidArgument, "Document nests too deeply.");
+  if (depth > kMaxDocDepth)
+    return Status(ErrorCode::kInvalidArgument, "Document nests too deeply.");
   switch (v.kind()) {
-    case ValueKind::kNull: out->push_back(static_cast<char>(kNull)); return Status::Ok();
-    case ValueKind::kBool: out->push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse)); return Status::Ok();
+    case ValueKind::kNull:
+      out->push_back(static_cast<char>(kNull));
+      return Status::Ok();
+    case ValueKind::kBool:
+      out->push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse));
+      return Status::Ok();
     case ValueKind::kLong:
       out->push_back(static_cast<char>(kLong));
       PutU64(static_cast<uint64_t>(v.as_long()), out);
@@ -117,7 +137,8 @@ Status Encode(const Value& v, std::string* out, int depth) {
       return Status::Ok();
     case ValueKind::kString:
     case ValueKind::kBytes:
-      if (v.str().size() > UINT32_MAX) return Status(ErrorCode::kInvalidArgument, "String is too long.");
+      if (v.str().size() > UINT32_MAX)
+        return Status(ErrorCode::kInvalidArgument, "String is too long.");
       out->push_back(static_cast<char>(v.is_string() ? kString : kBytes));
       PutString(v.str(), out);
       return Status::Ok();
@@ -130,9 +151,12 @@ Status Encode(const Value& v, std::string* out, int depth) {
       out->push_back(static_cast<char>(kDate));
       PutU64(static_cast<uint64_t>(v.as_date()), out);
       return Status::Ok();
-    case ValueKind::kRef: return EncodeRef(v, out, depth);
-    case ValueKind::kArray: return EncodeArray(v.array(), out, depth);
-    case ValueKind::kObject: return EncodeObject(v.fields(), out, depth);
+    case ValueKind::kRef:
+      return EncodeRef(v, out, depth);
+    case ValueKind::kArray:
+      return EncodeArray(v.array(), out, depth);
+    case ValueKind::kObject:
+      return EncodeObject(v.fields(), out, depth);
     case ValueKind::kQuery: {
       // A lambda is stored as its source and wire form; it captures nothing
       // (CreateFunction checks that), so this is all it is.
@@ -143,9 +167,11 @@ Status Encode(const Value& v, std::string* out, int depth) {
       return EndComposite(body, out);
     }
     case ValueKind::kSet:
-    case ValueKind::kPage: break;
+    case ValueKind::kPage:
+      break;
   }
-  return Status(ErrorCode::kInvalidArgument, std::string(TypeName(v)) + " values cannot be stored.");
+  return Status(ErrorCode::kInvalidArgument,
+                std::string(TypeName(v)) + " values cannot be stored.");
 }
 
 Status Corrupt() { return Status(ErrorCode::kInternal, "stored document is corrupt"); }
@@ -155,11 +181,22 @@ size_t SizeAt(std::string_view s) {
   if (s.empty()) return 0;
   auto fixed = [&](size_t n) -> size_t { return s.size() >= n ? n : 0; };
   switch (static_cast<Tag>(static_cast<uint8_t>(s[0]))) {
-    case kNull: case kFalse: case kTrue: return 1;
-    case kLong: case kDouble: case kDate: return fixed(9);
-    case kTime: return fixed(13);
-    case kString: case kBytes:
-    case kRef: case kArray: case kObject: case kLambda: {
+    case kNull:
+    case kFalse:
+    case kTrue:
+      return 1;
+    case kLong:
+    case kDouble:
+    case kDate:
+      return fixed(9);
+    case kTime:
+      return fixed(13);
+    case kString:
+    case kBytes:
+    case kRef:
+    case kArray:
+    case kObject:
+    case kLambda: {
       if (s.size() < 5) return 0;
       uint64_t n = 5 + static_cast<uint64_t>(U32(s, 1));
       return n <= s.size() ? static_cast<size_t>(n) : 0;
@@ -178,17 +215,39 @@ std::optional<DocView> DocView::At(std::string_view bytes) {
   DocView d;
   d.bytes_ = bytes.substr(0, n);
   switch (static_cast<Tag>(static_cast<uint8_t>(bytes[0]))) {
-    case kNull: d.kind_ = ValueKind::kNull; break;
-    case kFalse: case kTrue: d.kind_ = ValueKind::kBool; break;
-    case kLong: d.kind_ = ValueKind::kLong; break;
-    case kDouble: d.kind_ = ValueKind::kDouble; break;
-    case kString: d.kind_ = ValueKind::kString; break;
-    case kBytes: d.kind_ = ValueKind::kBytes; break;
-    case kTime: d.kind_ = ValueKind::kTimestamp; break;
-    case kDate: d.kind_ = ValueKind::kDate; break;
-    case kRef: d.kind_ = ValueKind::kRef; break;
-    case kLambda: d.kind_ = ValueKind::kQuery; break;
-    case kArray: case kObject: {
+    case kNull:
+      d.kind_ = ValueKind::kNull;
+      break;
+    case kFalse:
+    case kTrue:
+      d.kind_ = ValueKind::kBool;
+      break;
+    case kLong:
+      d.kind_ = ValueKind::kLong;
+      break;
+    case kDouble:
+      d.kind_ = ValueKind::kDouble;
+      break;
+    case kString:
+      d.kind_ = ValueKind::kString;
+      break;
+    case kBytes:
+      d.kind_ = ValueKind::kBytes;
+      break;
+    case kTime:
+      d.kind_ = ValueKind::kTimestamp;
+      break;
+    case kDate:
+      d.kind_ = ValueKind::kDate;
+      break;
+    case kRef:
+      d.kind_ = ValueKind::kRef;
+      break;
+    case kLambda:
+      d.kind_ = ValueKind::kQuery;
+      break;
+    case kArray:
+    case kObject: {
       d.kind_ = bytes[0] == kArray ? ValueKind::kArray : ValueKind::kObject;
       if (n < 9) return std::nullopt;
       d.count_ = U32(d.bytes_, 5);
@@ -263,18 +322,25 @@ Result<Value> DocView::Materialize() const { return MaterializeAt(0); }
 Result<Value> DocView::MaterializeAt(int depth) const {
   if (depth > kMaxDocDepth) return Corrupt();
   switch (kind_) {
-    case ValueKind::kNull: return Value::Null();
-    case ValueKind::kBool: return Value::Bool(as_bool());
-    case ValueKind::kLong: return Value::Long(as_long());
-    case ValueKind::kDouble: return Value::Double(as_double());
-    case ValueKind::kString: return Value::String(std::string(as_string()));
-    case ValueKind::kBytes: return Value::Bytes(std::string(as_string()));
+    case ValueKind::kNull:
+      return Value::Null();
+    case ValueKind::kBool:
+      return Value::Bool(as_bool());
+    case ValueKind::kLong:
+      return Value::Long(as_long());
+    case ValueKind::kDouble:
+      return Value::Double(as_double());
+    case ValueKind::kString:
+      return Value::String(std::string(as_string()));
+    case ValueKind::kBytes:
+      return Value::Bytes(std::string(as_string()));
     case ValueKind::kTimestamp: {
       auto nanos = static_cast<int32_t>(U32(bytes_, 9));
       if (nanos < 0 || nanos >= 1000000000) return Corrupt();
       return Value::Time({static_cast<int64_t>(ReadLE(bytes_, 1, 8)), nanos});
     }
-    case ValueKind::kDate: return Value::Date(static_cast<int64_t>(ReadLE(bytes_, 1, 8)));
+    case ValueKind::kDate:
+      return Value::Date(static_cast<int64_t>(ReadLE(bytes_, 1, 8)));
     case ValueKind::kArray: {
       Array out;
       out.reserve(count_);
@@ -304,7 +370,8 @@ Result<Value> DocView::MaterializeAt(int depth) const {
     }
     case ValueKind::kRef: {
       std::string_view body = bytes_.substr(5);
-      if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size()) return Corrupt();
+      if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size())
+        return Corrupt();
       std::string id(body.substr(4, U32(body, 0)));
       body.remove_prefix(4 + id.size());
       std::optional<Value> parts[2];
@@ -329,14 +396,17 @@ Result<Value> DocView::MaterializeAt(int depth) const {
       body.remove_prefix(4);
       std::string parts[2];
       for (std::string& part : parts) {
-        if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size()) return Corrupt();
+        if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size())
+          return Corrupt();
         part.assign(body.substr(4, U32(body, 0)));
         body.remove_prefix(4 + part.size());
       }
       if (!body.empty() || arity < -1) return Corrupt();
-      return Value::Query(std::make_shared<StoredLambda>(std::move(parts[0]), std::move(parts[1]), arity));
+      return Value::Query(
+          std::make_shared<StoredLambda>(std::move(parts[0]), std::move(parts[1]), arity));
     }
-    default: return Corrupt();
+    default:
+      return Corrupt();
   }
 }
 

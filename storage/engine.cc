@@ -48,9 +48,9 @@ Result<int> LockDir(const std::string& dir) {
     close(fd);
     std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return Status(ErrorCode::kUnavailable, "data directory " + dir +
-                                               " is in use by another fqldb process (pid " + holder +
-                                               ")");
+    return Status(
+        ErrorCode::kUnavailable,
+        "data directory " + dir + " is in use by another fqldb process (pid " + holder + ")");
   }
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -68,7 +68,8 @@ Status WriteFileDurably(const std::string& dir, const std::string& name, const s
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return IoError("cannot write " + tmp);
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   close(fd);
   if (!ok) return IoError("cannot write " + tmp);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return IoError("cannot replace " + path);
@@ -94,8 +95,9 @@ Result<uint32_t> LoadMeta(const std::string& dir, uint32_t requested) {
     }
     return static_cast<uint32_t>(parts);
   }
-  FQL_RETURN_IF_ERROR(WriteFileDurably(dir, kMetaFile,
-                                       std::string(kMetaMagic) + "\npartitions=" + std::to_string(requested) + "\n"));
+  FQL_RETURN_IF_ERROR(WriteFileDurably(
+      dir, kMetaFile,
+      std::string(kMetaMagic) + "\npartitions=" + std::to_string(requested) + "\n"));
   return requested;
 }
 

@@ -98,7 +98,8 @@ Result<Value> GetNumber(std::string_view* in) {
   in->remove_prefix(1);
   uint64_t bits;
   switch (region) {
-    case kNaN: return Value::Double(std::nan(""));
+    case kNaN:
+      return Value::Double(std::nan(""));
     case kBelow:
     case kAbove:
       if (!GetU64(in, &bits)) break;
@@ -111,7 +112,8 @@ Result<Value> GetNumber(std::string_view* in) {
       if (kind == kLongKind) return Value::Long(whole);
       return Value::Double(static_cast<double>(whole) + FromOrderedBits(bits));
     }
-    default: break;
+    default:
+      break;
   }
   return Status(ErrorCode::kInternal, "malformed number key");
 }
@@ -166,7 +168,9 @@ Status Encode(const Value& v, std::string* out, int depth) {
   }
   switch (v.kind()) {
     case ValueKind::kLong:
-    case ValueKind::kDouble: PutNumber(v, out); return Status::Ok();
+    case ValueKind::kDouble:
+      PutNumber(v, out);
+      return Status::Ok();
     case ValueKind::kBytes:
       out->push_back(static_cast<char>(kBytes));
       PutEscaped(v.str(), out);
@@ -175,7 +179,8 @@ Status Encode(const Value& v, std::string* out, int depth) {
       out->push_back(static_cast<char>(kString));
       PutEscaped(v.str(), out);
       return Status::Ok();
-    case ValueKind::kRef: return PutRef(v, out, depth);
+    case ValueKind::kRef:
+      return PutRef(v, out, depth);
     case ValueKind::kTimestamp:
       out->push_back(static_cast<char>(kTime));
       PutI64(v.as_time().seconds, out);
@@ -190,12 +195,17 @@ Status Encode(const Value& v, std::string* out, int depth) {
       for (const Value& e : v.array()) FQL_RETURN_IF_ERROR(Encode(e, out, depth + 1));
       out->push_back(static_cast<char>(kEnd));
       return Status::Ok();
-    case ValueKind::kBool: out->push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse)); return Status::Ok();
-    case ValueKind::kNull: out->push_back(static_cast<char>(kNull)); return Status::Ok();
+    case ValueKind::kBool:
+      out->push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse));
+      return Status::Ok();
+    case ValueKind::kNull:
+      out->push_back(static_cast<char>(kNull));
+      return Status::Ok();
     case ValueKind::kObject:
     case ValueKind::kSet:
     case ValueKind::kQuery:
-    case ValueKind::kPage: break;
+    case ValueKind::kPage:
+      break;
   }
   return Status(ErrorCode::kInvalidArgument,
                 std::string(TypeName(v)) + " values cannot be used as keys.");
@@ -226,7 +236,8 @@ Result<Value> Decode(std::string_view* in, int depth) {
   int64_t i;
   uint64_t u;
   switch (tag) {
-    case kNumber: return GetNumber(in);
+    case kNumber:
+      return GetNumber(in);
     case kBytes:
     case kString:
       if (!GetEscaped(in, &s)) break;
@@ -252,10 +263,14 @@ Result<Value> Decode(std::string_view* in, int depth) {
       in->remove_prefix(1);
       return Value::MakeArray(std::move(elems));
     }
-    case kFalse: return Value::Bool(false);
-    case kTrue: return Value::Bool(true);
-    case kNull: return Value::Null();
-    default: break;
+    case kFalse:
+      return Value::Bool(false);
+    case kTrue:
+      return Value::Bool(true);
+    case kNull:
+      return Value::Null();
+    default:
+      break;
   }
   return Status(ErrorCode::kInternal, "malformed key");
 }
@@ -293,7 +308,8 @@ Result<std::string> DecodeRefId(std::string_view* in) {
     in->remove_prefix(n + 1);
     return id;
   }
-  if (form != '\x02' || !GetEscaped(in, &id)) return Status(ErrorCode::kInternal, "malformed ref id key");
+  if (form != '\x02' || !GetEscaped(in, &id))
+    return Status(ErrorCode::kInternal, "malformed ref id key");
   return id;
 }
 

@@ -4,10 +4,10 @@
 #include <set>
 
 #include "storage/doc_codec.h"
-#include "storage/key_codec.h"
 #include "storage/internal/entry_extractor.h"
 #include "storage/internal/fixed_width.h"
 #include "storage/internal/txn_keys.h"
+#include "storage/key_codec.h"
 
 namespace fqldb::storage {
 
@@ -69,8 +69,8 @@ class MergeCursor : public EntryCursor {
         }
         if (best == nullptr || Before(it->key(), best->key())) best = it.get();
       }
-      bool own_first = own_pos_ < own_.size() &&
-                       (best == nullptr || !Before(best->key(), own_[own_pos_].first));
+      bool own_first =
+          own_pos_ < own_.size() && (best == nullptr || !Before(best->key(), own_[own_pos_].first));
       if (best == nullptr && !own_first) return;
       std::string key;
       Version version;
@@ -205,8 +205,8 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
       Defer(*def, addr, ref, writes_.count(key) ? std::nullopt : old, action, body);
       continue;
     }
-    FQL_RETURN_IF_ERROR(PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr,
-                                   new_doc ? &*new_doc : nullptr));
+    FQL_RETURN_IF_ERROR(
+        PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr));
   }
   std::string encoded;
   if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
@@ -215,7 +215,9 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
   return Status::Ok();
 }
 
-void Transaction::NoteDocRead(const DocAddress& addr) { request_.read_keys.push_back(DocKey(addr)); }
+void Transaction::NoteDocRead(const DocAddress& addr) {
+  request_.read_keys.push_back(DocKey(addr));
+}
 
 void Transaction::NoteCollectionRead(uint64_t db, uint64_t coll) {
   std::string prefix = Prefix(kDocTag, db, coll);
@@ -224,7 +226,8 @@ void Transaction::NoteCollectionRead(uint64_t db, uint64_t coll) {
 }
 
 void Transaction::Defer(const IndexDef& def, const DocAddress& addr, const Value& ref,
-                        const std::optional<DocRecord>& committed, Action action, const Value& body) {
+                        const std::optional<DocRecord>& committed, Action action,
+                        const Value& body) {
   std::string key = DocKey(addr);
   PutBigEndian64(def.uid, &key);
   auto it = deferred_.find(key);
@@ -251,7 +254,8 @@ Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::Partition
       old_doc = IndexedDoc(d.ref, d.committed->ts, d.committed->body);
     }
     if (d.action != Action::kDelete) new_doc = IndexedDoc(d.ref, ts, d.body);
-    st = PutEntries(d.def, d.ref, d.addr, old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr,
+    st = PutEntries(d.def, d.ref, d.addr, old_doc ? &*old_doc : nullptr,
+                    new_doc ? &*new_doc : nullptr,
                     /*check_unique=*/false);
     if (!st.ok()) break;
   }
@@ -291,7 +295,9 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
   for (const auto& e : old_entries) old_keys.insert(e.terms_key + e.order_key);
   for (const auto& e : new_entries) new_keys.insert(e.terms_key + e.order_key);
   std::string prefix = Prefix(kIndexTag, def.db, def.uid);
-  auto partition_of = [&](const internal::IndexEntryKey& e) { return EntryPartition(def, addr, e.terms_key); };
+  auto partition_of = [&](const internal::IndexEntryKey& e) {
+    return EntryPartition(def, addr, e.terms_key);
+  };
   for (const auto& e : old_entries) {
     if (new_keys.count(e.terms_key + e.order_key)) continue;
     std::string value(1, static_cast<char>(Action::kDelete));
@@ -300,7 +306,8 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
   }
   for (const auto& e : new_entries) {
     if (old_keys.count(e.terms_key + e.order_key)) continue;
-    if (def.unique && check_unique) FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
+    if (def.unique && check_unique)
+      FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
     std::string value(1, static_cast<char>(Action::kCreate));
     value += e.payload;
     writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
@@ -315,8 +322,8 @@ uint32_t Transaction::EntryPartition(const IndexDef& def, const DocAddress& addr
                                (engine_.partitions() - 1));
 }
 
-Status Transaction::CheckUnique(const IndexDef& def, const Array& terms, const std::string& values_key,
-                                const Value& ref) {
+Status Transaction::CheckUnique(const IndexDef& def, const Array& terms,
+                                const std::string& values_key, const Value& ref) {
   ScanBounds bounds;
   bounds.start = values_key;
   bounds.stop = Successor(values_key);
@@ -355,17 +362,18 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
                                                          std::optional<uint64_t> at) {
   std::string prefix = Prefix(kDocTag, db, coll);
   size_t skip = prefix.size();
-  return Scan(AllPartitions(), std::move(prefix), bounds, at,
-              [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
-                std::string_view rest = key.substr(skip);
-                FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-                out->ref = Value::Ref(std::move(id), coll_ref);
-                out->values.clear();
-                out->ts = v.ts;
-                out->order_key.assign(key.substr(skip));
-                AppendRefCollection(coll, &out->order_key);
-                return Status::Ok();
-              });
+  return Scan(
+      AllPartitions(), std::move(prefix), bounds, at,
+      [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
+        std::string_view rest = key.substr(skip);
+        FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+        out->ref = Value::Ref(std::move(id), coll_ref);
+        out->values.clear();
+        out->ts = v.ts;
+        out->order_key.assign(key.substr(skip));
+        AppendRefCollection(coll, &out->order_key);
+        return Status::Ok();
+      });
 }
 
 std::vector<uint32_t> Transaction::AllPartitions() const {
@@ -374,8 +382,8 @@ std::vector<uint32_t> Transaction::AllPartitions() const {
   return parts;
 }
 
-Status Transaction::IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,
-                               std::string* prefix) const {
+Status Transaction::IndexRange(const IndexDef& def, const Array& terms,
+                               std::vector<uint32_t>* parts, std::string* prefix) const {
   *prefix = Prefix(kIndexTag, def.db, def.uid);
   std::string terms_key;
   FQL_RETURN_IF_ERROR(EncodeKey(Value::MakeArray(terms), &terms_key));

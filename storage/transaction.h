@@ -172,7 +172,8 @@ class Transaction {
   // document this transaction already wrote; kInstanceNotUnique when the
   // edit makes the current version break a unique index.
   Status EditHistory(const DocAddress& addr, const Value& ref, uint64_t ts,
-                     const std::optional<DocRecord>& version, std::span<const IndexDef* const> indexes);
+                     const std::optional<DocRecord>& version,
+                     std::span<const IndexDef* const> indexes);
 
   // The whole history of a set's members, for Events: every version
   // (deletes included) up to `at`, with this transaction's own write last.
@@ -201,7 +202,8 @@ class Transaction {
     std::string value;  // Action byte first
   };
   uint32_t DocPartition(const DocAddress& addr) const;
-  uint32_t EntryPartition(const IndexDef& def, const DocAddress& addr, const std::string& terms_key) const;
+  uint32_t EntryPartition(const IndexDef& def, const DocAddress& addr,
+                          const std::string& terms_key) const;
   // Fails with kInstanceNotUnique when another document holds `values_key`
   // under `terms` in the unique index `def`.
   Status CheckUnique(const IndexDef& def, const Array& terms, const std::string& values_key,
@@ -217,9 +219,9 @@ class Transaction {
       std::function<Status(std::string_view key, const internal::Version& v, SetEntry* out)>;
   // Every version under `prefix` in `parts`, grouped per logical key
   // (oldest first, own write last): `fn(key, versions)`.
-  Status History(const std::vector<uint32_t>& parts, const std::string& prefix,
-                 std::optional<uint64_t> at,
-                 const std::function<Status(std::string_view key, const std::vector<internal::Version>&)>& fn);
+  Status History(
+      const std::vector<uint32_t>& parts, const std::string& prefix, std::optional<uint64_t> at,
+      const std::function<Status(std::string_view key, const std::vector<internal::Version>&)>& fn);
   std::unique_ptr<EntryCursor> Scan(std::vector<uint32_t> parts, std::string prefix,
                                     const ScanBounds& bounds, std::optional<uint64_t> at,
                                     MergeDecoder decode);

@@ -41,17 +41,19 @@ Result<DerivedEntries> DeriveEntries(const IndexDef& def, const Value& ref, cons
   for (const DocRecord& r : history) {
     std::map<std::string, internal::IndexEntryKey> cur;
     if (r.action != Action::kDelete) {
-      FQL_ASSIGN_OR_RETURN(auto entries,
-                           internal::ExtractEntries(def, ref, addr.coll, IndexedDoc(ref, r.ts, r.body)));
+      FQL_ASSIGN_OR_RETURN(auto entries, internal::ExtractEntries(def, ref, addr.coll,
+                                                                  IndexedDoc(ref, r.ts, r.body)));
       for (auto& e : entries) cur.emplace(e.terms_key + e.order_key, std::move(e));
     }
     for (const auto& [k, e] : prev) {
       if (cur.count(k)) continue;
-      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kDelete)) + e.payload, e.terms_key};
+      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kDelete)) + e.payload,
+                                 e.terms_key};
     }
     for (const auto& [k, e] : cur) {
       if (prev.count(k)) continue;
-      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kCreate)) + e.payload, e.terms_key};
+      out.versions[{k, r.ts}] = {std::string(1, static_cast<char>(Action::kCreate)) + e.payload,
+                                 e.terms_key};
     }
     prev = std::move(cur);
   }
@@ -66,13 +68,15 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
                                 std::span<const IndexDef* const> indexes) {
   std::string key = DocKey(addr);
   if (writes_.count(key) || edited_.count(key)) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "The history of a document written or edited earlier in the same transaction cannot be "
-                  "edited.");
+    return Status(
+        ErrorCode::kInvalidArgument,
+        "The history of a document written or edited earlier in the same transaction cannot be "
+        "edited.");
   }
   if (ts == 0 || ts > read_ts_) {
-    return Status(ErrorCode::kInvalidArgument, "A history edit's ts must be in the past (at or before " +
-                                                   std::to_string(read_ts_) + ").");
+    return Status(
+        ErrorCode::kInvalidArgument,
+        "A history edit's ts must be in the past (at or before " + std::to_string(read_ts_) + ").");
   }
   FQL_ASSIGN_OR_RETURN(std::vector<DocRecord> before, History(addr));
   std::vector<DocRecord> after;
@@ -98,7 +102,8 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
   };
   if (version) {
     std::string encoded;
-    if (version->action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(version->body, &encoded));
+    if (version->action != Action::kDelete)
+      FQL_RETURN_IF_ERROR(EncodeDocument(version->body, &encoded));
     put(doc_part, key, ts, DocValue(version->action, version->uid, encoded), false);
   } else {
     put(doc_part, key, ts, std::string(), true);
@@ -117,11 +122,13 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
     }
     for (const auto& [entry_key, terms_key] : keys) {
       uint32_t part = EntryPartition(*def, addr, terms_key);
-      FQL_ASSIGN_OR_RETURN(std::vector<Version> stored, engine_.partition(part).History(prefix + entry_key, read_ts_));
+      FQL_ASSIGN_OR_RETURN(std::vector<Version> stored,
+                           engine_.partition(part).History(prefix + entry_key, read_ts_));
       std::map<uint64_t, std::string> have;
       for (Version& v : stored) have.emplace(v.ts, std::move(v.value));
       for (const auto& [at, value] : have) {
-        if (!new_entries.versions.count({entry_key, at})) put(part, prefix + entry_key, at, std::string(), true);
+        if (!new_entries.versions.count({entry_key, at}))
+          put(part, prefix + entry_key, at, std::string(), true);
       }
       for (auto it = new_entries.versions.lower_bound({entry_key, 0});
            it != new_entries.versions.end() && it->first.first == entry_key; ++it) {
@@ -132,7 +139,8 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
     }
     if (def->unique) {
       for (const auto& [k, e] : new_entries.current) {
-        if (!old_entries.current.count(k)) FQL_RETURN_IF_ERROR(CheckUnique(*def, e.terms, e.values_key, ref));
+        if (!old_entries.current.count(k))
+          FQL_RETURN_IF_ERROR(CheckUnique(*def, e.terms, e.values_key, ref));
       }
     }
   }
@@ -190,31 +198,35 @@ Status Transaction::CollectionHistory(
     const Value& coll_ref, uint64_t db, uint64_t coll, std::optional<uint64_t> at,
     const std::function<Status(const Value& ref, const DocRecord& r)>& fn) {
   std::string prefix = Prefix(kDocTag, db, coll);
-  return History(AllPartitions(), prefix, at, [&](std::string_view key, const std::vector<Version>& vs) -> Status {
-    std::string_view rest = key.substr(prefix.size());
-    FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-    Value ref = Value::Ref(std::move(id), coll_ref);
-    for (const Version& v : vs) {
-      FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v.ts, v.value));
-      FQL_RETURN_IF_ERROR(fn(ref, r));
-    }
-    return Status::Ok();
-  });
+  return History(AllPartitions(), prefix, at,
+                 [&](std::string_view key, const std::vector<Version>& vs) -> Status {
+                   std::string_view rest = key.substr(prefix.size());
+                   FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+                   Value ref = Value::Ref(std::move(id), coll_ref);
+                   for (const Version& v : vs) {
+                     FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v.ts, v.value));
+                     FQL_RETURN_IF_ERROR(fn(ref, r));
+                   }
+                   return Status::Ok();
+                 });
 }
 
-Status Transaction::IndexHistory(const IndexDef& def, const Array& terms, std::optional<uint64_t> at,
+Status Transaction::IndexHistory(const IndexDef& def, const Array& terms,
+                                 std::optional<uint64_t> at,
                                  const std::function<Status(const SetEntry& e, Action a)>& fn) {
   std::vector<uint32_t> parts;
   std::string prefix;
   FQL_RETURN_IF_ERROR(IndexRange(def, terms, &parts, &prefix));
-  return History(parts, prefix, at, [&](std::string_view key, const std::vector<Version>& vs) -> Status {
-    SetEntry e;
-    for (const Version& v : vs) {
-      FQL_RETURN_IF_ERROR(internal::DecodeEntry(key.substr(prefix.size()), v, &e));
-      FQL_RETURN_IF_ERROR(fn(e, v.action() == Action::kDelete ? Action::kDelete : Action::kCreate));
-    }
-    return Status::Ok();
-  });
+  return History(parts, prefix, at,
+                 [&](std::string_view key, const std::vector<Version>& vs) -> Status {
+                   SetEntry e;
+                   for (const Version& v : vs) {
+                     FQL_RETURN_IF_ERROR(internal::DecodeEntry(key.substr(prefix.size()), v, &e));
+                     FQL_RETURN_IF_ERROR(
+                         fn(e, v.action() == Action::kDelete ? Action::kDelete : Action::kCreate));
+                   }
+                   return Status::Ok();
+                 });
 }
 
 }  // namespace fqldb::storage

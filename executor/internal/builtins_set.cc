@@ -4,11 +4,11 @@
 #include <functional>
 
 #include "common/value_printer.h"
-#include "executor/interpreter.h"
 #include "executor/internal/call_context.h"
 #include "executor/internal/schema_ops.h"
 #include "executor/internal/set_plan.h"
 #include "executor/internal/storage_context.h"
+#include "executor/interpreter.h"
 
 namespace fqldb::executor::internal {
 
@@ -81,7 +81,8 @@ struct PageOptions {
 // An error in Paginate's option `option`. On the wire the options sit
 // beside the set in the call object, so the position is the call's plus
 // the option's key.
-Status OptionError(const CallContext& ctx, const std::string& option, ErrorCode code, std::string msg) {
+Status OptionError(const CallContext& ctx, const std::string& option, ErrorCode code,
+                   std::string msg) {
   Status st = ctx.ArgError(1, code, std::move(msg));
   std::vector<PathElem> pos = frontend::PositionOf(ctx.call());
   pos.emplace_back(option);
@@ -103,11 +104,13 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
     const Value& v = f.second;
     if (f.first == "size") {
       if (v.is_null()) continue;
-      if (!v.is_long()) return OptionError(ctx, "size", ErrorCode::kInvalidArgument, "Page size must be an Integer.");
-      if (v.as_long() < 0 || v.as_long() > kMaxPageSize) {
+      if (!v.is_long())
         return OptionError(ctx, "size", ErrorCode::kInvalidArgument,
-                           "Page size must be between 0 and 100000, got " +
-                                std::to_string(v.as_long()) + ".");
+                           "Page size must be an Integer.");
+      if (v.as_long() < 0 || v.as_long() > kMaxPageSize) {
+        return OptionError(
+            ctx, "size", ErrorCode::kInvalidArgument,
+            "Page size must be between 0 and 100000, got " + std::to_string(v.as_long()) + ".");
       }
       o.size = v.as_long();
     } else if (f.first == "after" || f.first == "before") {
@@ -128,21 +131,27 @@ Result<PageOptions> ParsePageOptions(CallContext& ctx) {
       o.ts = *ts;
     } else if (f.first == "events") {
       if (v.is_null()) continue;
-      if (!v.is_bool()) return OptionError(ctx, "events", ErrorCode::kInvalidArgument, "events must be a Boolean.");
+      if (!v.is_bool())
+        return OptionError(ctx, "events", ErrorCode::kInvalidArgument, "events must be a Boolean.");
       o.events = v.as_bool();
     } else if (f.first == "sources") {
       if (v.is_null()) continue;
-      if (!v.is_bool()) return OptionError(ctx, "sources", ErrorCode::kInvalidArgument, "sources must be a Boolean.");
+      if (!v.is_bool())
+        return OptionError(ctx, "sources", ErrorCode::kInvalidArgument,
+                           "sources must be a Boolean.");
       o.sources = v.as_bool();
     } else {
-      return OptionError(ctx, f.first, ErrorCode::kInvalidArgument, "Unknown Paginate option '" + f.first + "'.");
+      return OptionError(ctx, f.first, ErrorCode::kInvalidArgument,
+                         "Unknown Paginate option '" + f.first + "'.");
     }
   }
   if (o.events && o.sources) {
-    return OptionError(ctx, "sources", ErrorCode::kUnsupported, "Paginate with both events and sources is not supported.");
+    return OptionError(ctx, "sources", ErrorCode::kUnsupported,
+                       "Paginate with both events and sources is not supported.");
   }
   if (o.after && o.before) {
-    return OptionError(ctx, "before", ErrorCode::kInvalidArgument, "Give a page either an after or a before cursor, not both.");
+    return OptionError(ctx, "before", ErrorCode::kInvalidArgument,
+                       "Give a page either an after or a before cursor, not both.");
   }
   return o;
 }
@@ -160,17 +169,19 @@ Result<Value> Join(CallContext& ctx) {
   if (target.kind() != ValueKind::kRef && target.kind() != ValueKind::kQuery) {
     return ctx.TypeError(1, "Index Ref or Lambda");
   }
-  return MakeSet("Join(" + ToFql(ctx.arg(0)) + ", " + ToFql(target) + ")",
-                 "{\"join\":" + ctx.arg(0).set().wire_json + ",\"with\":" + ToWireJson(target) + "}",
-                 JoinPlan(source, target));
+  return MakeSet(
+      "Join(" + ToFql(ctx.arg(0)) + ", " + ToFql(target) + ")",
+      "{\"join\":" + ctx.arg(0).set().wire_json + ",\"with\":" + ToWireJson(target) + "}",
+      JoinPlan(source, target));
 }
 
 Result<Value> Range(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(ExecSetPtr source, SetArg(ctx, 0));
-  return MakeSet("Range(" + ToFql(ctx.arg(0)) + ", " + ToFql(ctx.arg(1)) + ", " + ToFql(ctx.arg(2)) + ")",
-                 "{\"range\":" + ctx.arg(0).set().wire_json + ",\"from\":" + ToWireJson(ctx.arg(1)) +
-                     ",\"to\":" + ToWireJson(ctx.arg(2)) + "}",
-                 RangePlan(source, ctx.arg(1), ctx.arg(2)));
+  return MakeSet(
+      "Range(" + ToFql(ctx.arg(0)) + ", " + ToFql(ctx.arg(1)) + ", " + ToFql(ctx.arg(2)) + ")",
+      "{\"range\":" + ctx.arg(0).set().wire_json + ",\"from\":" + ToWireJson(ctx.arg(1)) +
+          ",\"to\":" + ToWireJson(ctx.arg(2)) + "}",
+      RangePlan(source, ctx.arg(1), ctx.arg(2)));
 }
 
 Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const Value& cursor,
@@ -181,7 +192,9 @@ Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const V
     return enc;
   }
   Result<std::string> enc = storage::EncodeOrderPrefix(set.def.get(), CursorArray(cursor));
-  if (!enc.ok()) return OptionError(ctx, option, ErrorCode::kInvalidArgument, "Invalid cursor " + ToFql(cursor) + ".");
+  if (!enc.ok())
+    return OptionError(ctx, option, ErrorCode::kInvalidArgument,
+                       "Invalid cursor " + ToFql(cursor) + ".");
   return enc;
 }
 
@@ -189,11 +202,13 @@ Result<std::string> EncodeCursor(CallContext& ctx, const OpenedSet& set, const V
 Result<Value> Events(CallContext& ctx) {
   const Value& x = ctx.arg(0);
   if (x.kind() == ValueKind::kRef) {
-    return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + ToWireJson(x) + "}", DocEventsPlan(x));
+    return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + ToWireJson(x) + "}",
+                   DocEventsPlan(x));
   }
   if (x.kind() != ValueKind::kSet) return ctx.TypeError(0, "Ref or Set");
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, 0));
-  return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + x.set().wire_json + "}", EventsPlan(set));
+  return MakeSet("Events(" + ToFql(x) + ")", "{\"events\":" + x.set().wire_json + "}",
+                 EventsPlan(set));
 }
 
 // Paginate's `sources`: each entry as {sources: [the input sets holding
@@ -221,7 +236,8 @@ Result<Array> WithSources(CallContext& ctx, StorageContext& sc, const ExecSet& s
       FQL_RETURN_IF_ERROR(cursor->status());
       if (held) holders.push_back(inputs[i]);
     }
-    out.push_back(Value::MakeObject({{"sources", Value::MakeArray(std::move(holders))}, {"value", EntryOutput(e)}}));
+    out.push_back(Value::MakeObject(
+        {{"sources", Value::MakeArray(std::move(holders))}, {"value", EntryOutput(e)}}));
   }
   return out;
 }
@@ -302,9 +318,9 @@ Result<Array> ReadWholeSet(CallContext& ctx, size_t i) {
   Array out;
   for (; cursor->Valid(); cursor->Next()) {
     if (out.size() >= kMaxArrayElems) {
-      return ctx.ArgError(i, ErrorCode::kInvalidArgument, "The set holds more than " +
-                                                              std::to_string(kMaxArrayElems) +
-                                                              " entries; paginate it.");
+      return ctx.ArgError(
+          i, ErrorCode::kInvalidArgument,
+          "The set holds more than " + std::to_string(kMaxArrayElems) + " entries; paginate it.");
     }
     out.push_back(EntryOutput(cursor->entry()));
     if ((out.size() & 1023) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
@@ -349,22 +365,22 @@ Result<Value> SetAlgebra(CallContext& ctx, SetOp op) {
 
 Result<Value> DistinctSet(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
-  return MakeSet("Distinct(" + ToFql(ctx.arg(0)) + ")", "{\"distinct\":" + ctx.arg(0).set().wire_json + "}",
-                 DistinctPlan(s));
+  return MakeSet("Distinct(" + ToFql(ctx.arg(0)) + ")",
+                 "{\"distinct\":" + ctx.arg(0).set().wire_json + "}", DistinctPlan(s));
 }
 
 Result<Value> ReverseSet(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
-  return MakeSet("Reverse(" + ToFql(ctx.arg(0)) + ")", "{\"reverse\":" + ctx.arg(0).set().wire_json + "}",
-                 ReversePlan(s));
+  return MakeSet("Reverse(" + ToFql(ctx.arg(0)) + ")",
+                 "{\"reverse\":" + ctx.arg(0).set().wire_json + "}", ReversePlan(s));
 }
 
 Result<Value> FilterSet(CallContext& ctx) {
   FQL_ASSIGN_OR_RETURN(ExecSetPtr s, SetArg(ctx, 0));
   if (ctx.arg(1).kind() != ValueKind::kQuery) return ctx.TypeError(1, "Lambda");
   return MakeSet("Filter(" + ToFql(ctx.arg(0)) + ", " + ToFql(ctx.arg(1)) + ")",
-                 "{\"collection\":" + ctx.arg(0).set().wire_json + ",\"filter\":" +
-                     ToWireJson(ctx.arg(1)) + "}",
+                 "{\"collection\":" + ctx.arg(0).set().wire_json +
+                     ",\"filter\":" + ToWireJson(ctx.arg(1)) + "}",
                  FilterPlan(s, ctx.arg(1)));
 }
 

@@ -426,7 +426,8 @@ Status CommitLog::DropThrough(uint64_t ts) {
 uint64_t CommitLog::DroppableThrough(uint64_t ts) const {
   std::lock_guard lock(mu_);
   uint64_t newest = 0;
-  for (size_t n = 0; n + 1 < segments_.size() && segments_[n].last_ts <= ts; ++n) newest = segments_[n].last_ts;
+  for (size_t n = 0; n + 1 < segments_.size() && segments_[n].last_ts <= ts; ++n)
+    newest = segments_[n].last_ts;
   return newest;
 }
 

@@ -46,8 +46,10 @@ bool Indexable(const Value& v) {
     case ValueKind::kArray:
     case ValueKind::kSet:
     case ValueKind::kQuery:
-    case ValueKind::kPage: return false;
-    default: return true;
+    case ValueKind::kPage:
+      return false;
+    default:
+      return true;
   }
 }
 

@@ -13,11 +13,11 @@ namespace fqldb::storage::internal {
 
 // One index entry a document produces, in storage form.
 struct IndexEntryKey {
-  Array terms;            // the term tuple
-  std::string terms_key;  // EncodeKey of the term tuple
-  std::string values_key; // the values, reverse fields inverted
-  std::string order_key;  // values_key + the encoded ref
-  std::string payload;    // EncodeDocument([values..., ref])
+  Array terms;             // the term tuple
+  std::string terms_key;   // EncodeKey of the term tuple
+  std::string values_key;  // the values, reverse fields inverted
+  std::string order_key;   // values_key + the encoded ref
+  std::string payload;     // EncodeDocument([values..., ref])
 };
 
 // The entries `def` holds for `doc` ({ref, ts, data...}): array fields fan

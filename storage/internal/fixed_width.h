@@ -10,7 +10,8 @@ namespace fqldb::storage::internal {
 // like the numbers (keys); little-endian in record payloads.
 
 inline void PutBigEndian64(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 // Reads 8 bytes; `in` must hold at least that many.
@@ -27,7 +28,8 @@ inline void PutLittleEndian(uint64_t v, int bytes, std::string* out) {
 // Reads `bytes` bytes; `in` must hold at least that many.
 inline uint64_t GetLittleEndian(std::string_view in, int bytes) {
   uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
+  for (int i = bytes - 1; i >= 0; --i)
+    v = (v << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
   return v;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string_view>
-
 #include <leveldb/status.h>
+
+#include <string_view>
 
 #include "common/status.h"
 

@@ -1,10 +1,10 @@
 #include "storage/internal/partition.h"
 
-#include <algorithm>
-
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
+
+#include <algorithm>
 
 #include "storage/internal/fixed_width.h"
 #include "storage/internal/leveldb_status.h"
@@ -153,7 +153,11 @@ std::unique_ptr<VisibleIterator> Partition::Scan(std::string begin, std::string 
 
 VisibleIterator::VisibleIterator(std::unique_ptr<leveldb::Iterator> it, std::string begin,
                                  std::string end, uint64_t at, bool reverse)
-    : it_(std::move(it)), begin_(std::move(begin)), end_(std::move(end)), at_(at), reverse_(reverse) {
+    : it_(std::move(it)),
+      begin_(std::move(begin)),
+      end_(std::move(end)),
+      at_(at),
+      reverse_(reverse) {
   if (reverse_) {
     it_->Seek(end_);  // the first version of `end`, or past it: step back once
     if (it_->Valid()) {

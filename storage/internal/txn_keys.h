@@ -8,8 +8,8 @@
 #include "common/status.h"
 #include "common/value.h"
 #include "storage/doc_codec.h"
-#include "storage/key_codec.h"
 #include "storage/internal/fixed_width.h"
+#include "storage/key_codec.h"
 #include "storage/transaction.h"
 
 namespace fqldb::storage::internal {

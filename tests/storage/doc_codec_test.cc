@@ -14,14 +14,23 @@ Value Coll(const std::string& name) { return Value::Ref(name, Value::NativeRef("
 
 Value RandomDoc(std::mt19937_64& rng, int depth) {
   switch (rng() % (depth > 3 ? 8 : 10)) {
-    case 0: return Value::Long(static_cast<int64_t>(rng()));
-    case 1: return Value::Double(static_cast<double>(static_cast<int64_t>(rng() % 1000)) / 7);
-    case 2: return Value::String(std::string(rng() % 6, static_cast<char>('a' + rng() % 26)));
-    case 3: return Value::Bytes(std::string(rng() % 4, '\0'));
-    case 4: return Value::Ref(std::to_string(rng() % 100), Coll("users"));
-    case 5: return Value::Time({static_cast<int64_t>(rng() % 100000), static_cast<int32_t>(rng() % 1000)});
-    case 6: return Value::Date(static_cast<int64_t>(rng() % 1000));
-    case 7: return rng() % 2 ? Value::Null() : Value::Bool(rng() % 2);
+    case 0:
+      return Value::Long(static_cast<int64_t>(rng()));
+    case 1:
+      return Value::Double(static_cast<double>(static_cast<int64_t>(rng() % 1000)) / 7);
+    case 2:
+      return Value::String(std::string(rng() % 6, static_cast<char>('a' + rng() % 26)));
+    case 3:
+      return Value::Bytes(std::string(rng() % 4, '\0'));
+    case 4:
+      return Value::Ref(std::to_string(rng() % 100), Coll("users"));
+    case 5:
+      return Value::Time(
+          {static_cast<int64_t>(rng() % 100000), static_cast<int32_t>(rng() % 1000)});
+    case 6:
+      return Value::Date(static_cast<int64_t>(rng() % 1000));
+    case 7:
+      return rng() % 2 ? Value::Null() : Value::Bool(rng() % 2);
     case 8: {
       Array elems;
       for (size_t i = rng() % 5; i > 0; --i) elems.push_back(RandomDoc(rng, depth + 1));
@@ -57,10 +66,12 @@ TEST(DocCodecTest, RoundTripsKeepingFieldOrder) {
 
 TEST(DocCodecTest, ReadsOneFieldWithoutDecodingTheRest) {
   Fields data;
-  for (int i = 0; i < 200; ++i) data.emplace_back("f" + std::to_string(i * 7 % 200), Value::Long(i));
-  Value doc = Value::MakeObject({{"ref", Value::Ref("1", Coll("users"))},
-                                 {"data", Value::MakeObject(data)},
-                                 {"tags", Value::MakeArray({Value::String("x"), Value::String("y")})}});
+  for (int i = 0; i < 200; ++i)
+    data.emplace_back("f" + std::to_string(i * 7 % 200), Value::Long(i));
+  Value doc =
+      Value::MakeObject({{"ref", Value::Ref("1", Coll("users"))},
+                         {"data", Value::MakeObject(data)},
+                         {"tags", Value::MakeArray({Value::String("x"), Value::String("y")})}});
   std::string bytes = Enc(doc);
   auto view = DocView::Of(bytes);
   ASSERT_TRUE(view.ok());
@@ -82,7 +93,8 @@ TEST(DocCodecTest, ReadsOneFieldWithoutDecodingTheRest) {
 
 TEST(DocCodecTest, RejectsWhatCannotBeStored) {
   std::string out;
-  EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}", nullptr}), &out).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(EncodeDocument(Value::Set({"s", "{}", nullptr}), &out).code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(DocCodecTest, StoresALambdaAsItsSourceAndWireForm) {
