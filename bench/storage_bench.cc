@@ -6,6 +6,7 @@
 #include <leveldb/write_batch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -119,6 +120,18 @@ void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) 
   }
 }
 
+// FQL_BENCH_ONLY=create|get|paginate|count runs one part (for profiling).
+// FQL_BENCH_REPEAT=N runs N times as many gets and pages.
+int Repeat() {
+  const char* r = std::getenv("FQL_BENCH_REPEAT");
+  return r == nullptr ? 1 : std::max(1, std::atoi(r));
+}
+
+bool Wanted(const char* part) {
+  const char* only = std::getenv("FQL_BENCH_ONLY");
+  return only == nullptr || std::string(only) == part;
+}
+
 void BenchReads(const fs::path& root, int docs) {
   // The same documents in raw LevelDB and in fqldb, loaded in large batches.
   auto raw = RawDb(root / "raw-read");
@@ -149,32 +162,36 @@ void BenchReads(const fs::path& root, int docs) {
   std::fprintf(stderr, "loaded %d documents in %.1f s\n", docs, Seconds(Clock::now() - start));
 
   std::mt19937 rng(42);
-  const int gets = 20000;
-  std::string out;
-  start = Clock::now();
-  for (int i = 0; i < gets; ++i) raw->Get(leveldb::ReadOptions(), Key(rng() % docs), &out);
-  double raw_us = Seconds(Clock::now() - start) * 1e6 / gets;
-  auto get = Compile("Get(Ref(Collection('bench'), id))", {"id"});
-  start = Clock::now();
-  for (int i = 0; i < gets; ++i) {
-    Must((*db)->Execute(get, {Value::String(std::to_string(rng() % docs + 1))}, {}));
+  if (Wanted("get")) {
+    const int gets = 20000 * Repeat();
+    std::string out;
+    start = Clock::now();
+    for (int i = 0; i < gets; ++i) raw->Get(leveldb::ReadOptions(), Key(rng() % docs), &out);
+    double raw_us = Seconds(Clock::now() - start) * 1e6 / gets;
+    auto get = Compile("Get(Ref(Collection('bench'), id))", {"id"});
+    start = Clock::now();
+    for (int i = 0; i < gets; ++i) {
+      Must((*db)->Execute(get, {Value::String(std::to_string(rng() % docs + 1))}, {}));
+    }
+    double ours_us = Seconds(Clock::now() - start) * 1e6 / gets;
+    Row("Get by ref (one query each, single thread)", "µs", raw_us, ours_us, false);
   }
-  double ours_us = Seconds(Clock::now() - start) * 1e6 / gets;
-  Row("Get by ref (one query each, single thread)", "µs", raw_us, ours_us, false);
-
-  const int pages = 2000;
-  start = Clock::now();
-  for (int i = 0; i < pages; ++i) {
-    std::unique_ptr<leveldb::Iterator> it(raw->NewIterator(leveldb::ReadOptions()));
-    int n = 0;
-    for (it->Seek(Key(rng() % docs)); it->Valid() && n < 100; it->Next()) ++n;
+  if (Wanted("paginate")) {
+    const int pages = 2000 * Repeat();
+    start = Clock::now();
+    for (int i = 0; i < pages; ++i) {
+      std::unique_ptr<leveldb::Iterator> it(raw->NewIterator(leveldb::ReadOptions()));
+      int n = 0;
+      for (it->Seek(Key(rng() % docs)); it->Valid() && n < 100; it->Next()) ++n;
+    }
+    double raw_us = Seconds(Clock::now() - start) * 1e6 / pages;
+    auto page = Compile("Paginate(Match(Index('by_group'), g), {size: 100})", {"g"});
+    start = Clock::now();
+    for (int i = 0; i < pages; ++i) Must((*db)->Execute(page, {Value::Long(rng() % 100)}, {}));
+    double ours_us = Seconds(Clock::now() - start) * 1e6 / pages;
+    Row("Paginate(Match(index, term)), 100 entries", "µs", raw_us, ours_us, false);
   }
-  raw_us = Seconds(Clock::now() - start) * 1e6 / pages;
-  auto page = Compile("Paginate(Match(Index('by_group'), g), {size: 100})", {"g"});
-  start = Clock::now();
-  for (int i = 0; i < pages; ++i) Must((*db)->Execute(page, {Value::Long(rng() % 100)}, {}));
-  ours_us = Seconds(Clock::now() - start) * 1e6 / pages;
-  Row("Paginate(Match(index, term)), 100 entries", "µs", raw_us, ours_us, false);
+  if (!Wanted("count")) return;
 
   start = Clock::now();
   {
@@ -202,9 +219,11 @@ int main(int argc, char** argv) {
   fs::remove_all(root);
   fs::create_directories(root);
   std::printf("| operation | raw LevelDB | fqldb | fqldb as %% of raw |\n|---|---:|---:|---:|\n");
-  BenchCreates(root, /*sync=*/true, 8, 250);
-  BenchCreates(root, /*sync=*/false, 8, 2500);
-  BenchReads(root, docs);
+  if (Wanted("create")) {
+    BenchCreates(root, /*sync=*/true, 8, 250);
+    BenchCreates(root, /*sync=*/false, 8, 2500);
+  }
+  if (Wanted("get") || Wanted("paginate") || Wanted("count")) BenchReads(root, docs);
   fs::remove_all(root);
   return 0;
 }

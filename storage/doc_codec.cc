@@ -1,6 +1,7 @@
 #include "storage/doc_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <numeric>
@@ -50,7 +51,17 @@ uint64_t ReadLE(std::string_view s, size_t at, int n) {
   return v;
 }
 
-uint32_t U32(std::string_view s, size_t at) { return static_cast<uint32_t>(ReadLE(s, at, 4)); }
+// The hot reads (offsets, longs) as one load on little-endian machines.
+template <typename T>
+T LoadLE(std::string_view s, size_t at) {
+  T v;
+  std::memcpy(&v, s.data() + at, sizeof v);
+  if constexpr (std::endian::native == std::endian::big)
+    return static_cast<T>(ReadLE(s, at, sizeof v));
+  return v;
+}
+
+uint32_t U32(std::string_view s, size_t at) { return LoadLE<uint32_t>(s, at); }
 
 void PutString(std::string_view s, std::string* out) {
   PutU32(static_cast<uint32_t>(s.size()), out);
@@ -205,6 +216,37 @@ size_t SizeAt(std::string_view s) {
   return 0;
 }
 
+// The collection (and database) parts of refs repeat across the documents
+// and entries one thread decodes: Ref("1", Collection("orders")) for every
+// order. Decoding them once and sharing the immutable Value saves two
+// allocations per ref. A few entries per thread, keyed by exact bytes.
+class RefPartCache {
+ public:
+  const Value* Find(std::string_view bytes) const {
+    for (const auto& e : slots_) {
+      if (!e.bytes.empty() && e.bytes == bytes) return &e.value;
+    }
+    return nullptr;
+  }
+  void Put(std::string_view bytes, const Value& v) {
+    if (bytes.size() > kMaxBytes) return;
+    Slot& s = slots_[next_++ % slots_.size()];
+    s.bytes.assign(bytes);
+    s.value = v;
+  }
+
+ private:
+  static constexpr size_t kMaxBytes = 256;
+  struct Slot {
+    std::string bytes;
+    Value value;
+  };
+  std::array<Slot, 4> slots_;
+  size_t next_ = 0;
+};
+
+thread_local RefPartCache ref_parts;
+
 }  // namespace
 
 Status EncodeDocument(const Value& v, std::string* out) { return Encode(v, out, 0); }
@@ -312,8 +354,8 @@ std::optional<DocView> DocView::Field(std::string_view key) const {
   return std::nullopt;
 }
 
-int64_t DocView::as_long() const { return static_cast<int64_t>(ReadLE(bytes_, 1, 8)); }
-double DocView::as_double() const { return std::bit_cast<double>(ReadLE(bytes_, 1, 8)); }
+int64_t DocView::as_long() const { return static_cast<int64_t>(LoadLE<uint64_t>(bytes_, 1)); }
+double DocView::as_double() const { return std::bit_cast<double>(LoadLE<uint64_t>(bytes_, 1)); }
 bool DocView::as_bool() const { return bytes_[0] == kTrue; }
 std::string_view DocView::as_string() const { return bytes_.substr(5); }
 
@@ -369,25 +411,10 @@ Result<Value> DocView::MaterializeAt(int depth) const {
       return Value::MakeObject(std::move(out));
     }
     case ValueKind::kRef: {
-      std::string_view body = bytes_.substr(5);
-      if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size())
-        return Corrupt();
-      std::string id(body.substr(4, U32(body, 0)));
-      body.remove_prefix(4 + id.size());
+      std::string_view id;
       std::optional<Value> parts[2];
-      for (auto& part : parts) {
-        if (body.empty()) return Corrupt();
-        bool present = body[0] == '\x01';
-        body.remove_prefix(1);
-        if (!present) continue;
-        auto d = At(body);
-        if (!d || d->kind_ != ValueKind::kRef) return Corrupt();
-        FQL_ASSIGN_OR_RETURN(Value p, d->MaterializeAt(depth + 1));
-        part = std::move(p);
-        body.remove_prefix(d->bytes_.size());
-      }
-      if (!body.empty()) return Corrupt();
-      return Value::Ref(std::move(id), std::move(parts[0]), std::move(parts[1]));
+      FQL_RETURN_IF_ERROR(RefParts(depth, &id, parts));
+      return Value::Ref(std::string(id), std::move(parts[0]), std::move(parts[1]));
     }
     case ValueKind::kQuery: {
       std::string_view body = bytes_.substr(5);
@@ -408,6 +435,40 @@ Result<Value> DocView::MaterializeAt(int depth) const {
     default:
       return Corrupt();
   }
+}
+
+// A ref's body: its id, then a collection and a database part, each a
+// presence byte and (if present) a nested ref. The parts come from the
+// per-thread cache when their bytes were decoded before. With `parts`
+// null, only checks that they decode.
+Status DocView::RefParts(int depth, std::string_view* id, std::optional<Value> parts[2]) const {
+  std::string_view body = bytes_.substr(5);
+  if (body.size() < 4 || 4 + static_cast<uint64_t>(U32(body, 0)) > body.size()) return Corrupt();
+  *id = body.substr(4, U32(body, 0));
+  body.remove_prefix(4 + id->size());
+  for (int i = 0; i < 2; ++i) {
+    if (body.empty()) return Corrupt();
+    bool present = body[0] == '\x01';
+    body.remove_prefix(1);
+    if (!present) continue;
+    auto d = At(body);
+    if (!d || d->kind_ != ValueKind::kRef) return Corrupt();
+    if (const Value* cached = ref_parts.Find(d->bytes_)) {
+      if (parts != nullptr) parts[i] = *cached;
+    } else {
+      FQL_ASSIGN_OR_RETURN(Value p, d->MaterializeAt(depth + 1));
+      ref_parts.Put(d->bytes_, p);
+      if (parts != nullptr) parts[i] = std::move(p);
+    }
+    body.remove_prefix(d->bytes_.size());
+  }
+  if (!body.empty()) return Corrupt();
+  return Status::Ok();
+}
+
+bool DocView::IsDecodableRef() const {
+  std::string_view id;
+  return kind_ == ValueKind::kRef && RefParts(0, &id, nullptr).ok();
 }
 
 Result<Value> DecodeDocument(std::string_view bytes) {

@@ -44,18 +44,44 @@ class DocView {
   double as_double() const;
   bool as_bool() const;
   std::string_view as_string() const;  // strings and bytes
+  // Calls fn(i, element) for each element of an array, in order, walking
+  // the elements once (cheaper than Element(i) for every i). False when
+  // this is not an array or its elements are malformed.
+  template <typename Fn>
+  bool ForEachElement(Fn&& fn) const;
+  // For a Ref: true when Materialize() will decode it without error (cheap
+  // when its collection part was decoded by this thread recently).
+  bool IsDecodableRef() const;
   // Decodes this value (and everything under it).
   Result<Value> Materialize() const;
+  // This value's own encoding.
+  std::string_view bytes() const { return bytes_; }
 
  private:
   DocView() = default;
   static std::optional<DocView> At(std::string_view bytes);
   // Decodes with a nesting bound, so that corrupt bytes cannot recurse deeply.
   Result<Value> MaterializeAt(int depth) const;
+  // A Ref's id and its collection and database parts (decoded).
+  Status RefParts(int depth, std::string_view* id, std::optional<Value> parts[2]) const;
 
   std::string_view bytes_;  // exactly this value's encoding
   ValueKind kind_ = ValueKind::kNull;
   size_t count_ = 0;
 };
+
+template <typename Fn>
+bool DocView::ForEachElement(Fn&& fn) const {
+  if (kind_ != ValueKind::kArray) return false;
+  size_t pos = 9 + 4 * count_;
+  for (size_t i = 0; i < count_; ++i) {
+    if (pos > bytes_.size()) return false;
+    std::optional<DocView> e = At(bytes_.substr(pos));
+    if (!e) return false;
+    fn(i, *e);
+    pos += e->bytes_.size();
+  }
+  return pos == bytes_.size();
+}
 
 }  // namespace fqldb::storage

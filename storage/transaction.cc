@@ -54,6 +54,8 @@ class MergeCursor : public EntryCursor {
  private:
   bool Before(std::string_view a, std::string_view b) const { return reverse_ ? a > b : a < b; }
 
+  // Decodes the next visible entry straight from the iterator's (or the
+  // own write's) key and version, without copying either.
   void Advance() {
     valid_ = false;
     while (status_.ok()) {
@@ -72,20 +74,15 @@ class MergeCursor : public EntryCursor {
       bool own_first =
           own_pos_ < own_.size() && (best == nullptr || !Before(best->key(), own_[own_pos_].first));
       if (best == nullptr && !own_first) return;
-      std::string key;
-      Version version;
       if (own_first) {
-        if (best != nullptr && best->key() == own_[own_pos_].first) best->Next();
-        key = own_[own_pos_].first;
-        version = own_[own_pos_].second;
-        ++own_pos_;
+        const auto& [key, version] = own_[own_pos_++];
+        if (best != nullptr && best->key() == key) best->Next();
         if (version.action() == Action::kDelete) continue;
+        status_ = decode_(key, version, &entry_);
       } else {
-        key = best->key();
-        version = best->version();
+        status_ = decode_(best->key(), best->version(), &entry_);
         best->Next();
       }
-      status_ = decode_(key, version, &entry_);
       valid_ = status_.ok();
       return;
     }
@@ -102,6 +99,16 @@ class MergeCursor : public EntryCursor {
 };
 
 }  // namespace
+
+const Value& SetEntry::ref() const {
+  if (!encoded_ref_.empty()) {
+    Result<Value> r = DecodeDocument(encoded_ref_);
+    FQL_CHECK(r.ok());  // set_encoded_ref takes only checked bytes
+    ref_ = std::move(*r);
+    encoded_ref_.clear();
+  }
+  return ref_;
+}
 
 void AppendRefCollection(uint64_t coll, std::string* out) { PutBigEndian64(coll, out); }
 
@@ -329,7 +336,7 @@ Status Transaction::CheckUnique(const IndexDef& def, const Array& terms,
   bounds.stop = Successor(values_key);
   FQL_ASSIGN_OR_RETURN(auto cursor, ScanIndex(def, terms, bounds));
   for (; cursor->Valid(); cursor->Next()) {
-    if (!Equals(cursor->entry().ref, ref)) {
+    if (!Equals(cursor->entry().ref(), ref)) {
       return Status(ErrorCode::kInstanceNotUnique, "document is not unique.");
     }
   }
@@ -367,7 +374,7 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
       [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
         std::string_view rest = key.substr(skip);
         FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-        out->ref = Value::Ref(std::move(id), coll_ref);
+        out->set_ref(Value::Ref(std::move(id), coll_ref));
         out->values.clear();
         out->ts = v.ts;
         out->order_key.assign(key.substr(skip));

@@ -69,10 +69,26 @@ struct IndexDef {
 struct SetEntry {
   std::string order_key;
   Array values;
-  Value ref;
   uint64_t ts = 0;
   // In a set of events (Events): the event object; null otherwise.
   Value event;
+
+  // The document's ref. An index entry keeps it encoded until it is first
+  // asked for: a page of index values never builds its 100 refs.
+  const Value& ref() const;
+  void set_ref(Value r) {
+    ref_ = std::move(r);
+    encoded_ref_.clear();
+  }
+  // `bytes` must be a ref that DocView::IsDecodableRef accepted.
+  void set_encoded_ref(std::string_view bytes) {
+    encoded_ref_.assign(bytes);
+    if (!ref_.is_null()) ref_ = Value();
+  }
+
+ private:
+  mutable Value ref_;
+  mutable std::string encoded_ref_;  // non-empty while ref_ is not decoded
 };
 
 // A forward or reverse stream of set entries. Not thread-safe.

@@ -198,10 +198,10 @@ Status BuildIndex(StorageContext& sc, const storage::IndexDef& def, const Value&
   for (size_t i = 0; i < sources.size() && i < def.sources.size(); ++i) {
     auto cursor = sc.txn().ScanCollection(sources[i], def.db, def.sources[i], {});
     for (; cursor->Valid(); cursor->Next()) {
-      DocAddress addr{def.db, def.sources[i], cursor->entry().ref.ref_id()};
+      DocAddress addr{def.db, def.sources[i], cursor->entry().ref().ref_id()};
       FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
       if (!rec) continue;
-      FQL_RETURN_IF_ERROR(sc.txn().IndexExisting(def, addr, cursor->entry().ref, *rec));
+      FQL_RETURN_IF_ERROR(sc.txn().IndexExisting(def, addr, cursor->entry().ref(), *rec));
     }
     FQL_RETURN_IF_ERROR(cursor->status());
   }
@@ -249,13 +249,14 @@ Status DropIndexesOn(StorageContext& sc, uint64_t db, uint64_t coll) {
   std::vector<Doomed> doomed;  // found during the scan, deleted after it
   for (; cursor->Valid(); cursor->Next()) {
     ResolvedRef r;
-    r.addr = DocAddress{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
+    r.addr =
+        DocAddress{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref().ref_id()};
     r.schema = NativeColl::kIndexes;
     FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(r.addr));
     if (!rec || rec->action == Action::kDelete) continue;
     FQL_ASSIGN_OR_RETURN(auto def, sc.ParseIndex(db, rec->uid, rec->body));
     if (std::find(def->sources.begin(), def->sources.end(), coll) == def->sources.end()) continue;
-    doomed.push_back(Doomed{std::move(r), cursor->entry().ref, std::move(rec)});
+    doomed.push_back(Doomed{std::move(r), cursor->entry().ref(), std::move(rec)});
   }
   FQL_RETURN_IF_ERROR(cursor->status());
   for (const Doomed& d : doomed) {

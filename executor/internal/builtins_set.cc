@@ -258,32 +258,45 @@ Result<Value> Paginate(CallContext& ctx) {
     FQL_ASSIGN_OR_RETURN(bounds.start, EncodeCursor(ctx, *opened, *o.after, "after"));
   }
   FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(bounds));
-  std::vector<SetEntry> entries;
-  for (; cursor->Valid() && entries.size() <= static_cast<size_t>(o.size); cursor->Next()) {
-    entries.push_back(cursor->entry());
-    if ((entries.size() & 1023) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
+  // Reads up to size + 1 entries in scan order (the extra one only says
+  // there is more). Each entry becomes its output value at once; the
+  // cursors need only three entries' order values, taken as they pass.
+  const auto size = static_cast<size_t>(o.size);
+  Array data;
+  data.reserve(std::min<size_t>(size, 1024));
+  std::vector<SetEntry> entries;  // only for sources
+  std::optional<Value> first_cursor, last_cursor, extra_cursor;
+  for (size_t n = 0; cursor->Valid(); ++n) {
+    const SetEntry& e = cursor->entry();
+    if (n == size) {
+      extra_cursor = EntryCursorValue(e);
+      break;
+    }
+    if (n == 0) first_cursor = EntryCursorValue(e);
+    if (n + 1 == size) last_cursor = EntryCursorValue(e);
+    if (o.sources) {
+      entries.push_back(e);
+    } else {
+      data.push_back(EntryOutput(e));
+    }
+    if (((n + 1) & 1023) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());
+    cursor->Next();
   }
   FQL_RETURN_IF_ERROR(cursor->status());
-  bool more = entries.size() > static_cast<size_t>(o.size);
+  bool more = extra_cursor.has_value();
   std::optional<Value> before, after;
   if (o.before) {
+    // Read backwards from the cursor: the page is the reverse of the scan.
+    std::reverse(data.begin(), data.end());
     std::reverse(entries.begin(), entries.end());
-    if (more) entries.erase(entries.begin());
     after = opened->encode_cursor ? *o.before : Value::MakeArray(CursorArray(*o.before));
-    if (more && !entries.empty()) before = EntryCursorValue(entries.front());
+    if (more) before = std::move(last_cursor);
   } else {
-    if (more) {
-      after = EntryCursorValue(entries.back());
-      entries.pop_back();
-    }
-    if (o.after && !entries.empty()) before = EntryCursorValue(entries.front());
+    if (more) after = std::move(extra_cursor);
+    if (o.after) before = std::move(first_cursor);
   }
-  Array data;
-  data.reserve(entries.size());
   if (o.sources) {
     FQL_ASSIGN_OR_RETURN(data, WithSources(ctx, *sc, *set, at, entries));
-  } else {
-    for (const SetEntry& e : entries) data.push_back(EntryOutput(e));
   }
   return Value::Page(std::move(data), std::move(before), std::move(after));
 }
@@ -340,7 +353,7 @@ Result<std::optional<Value>> FirstRefOfSet(CallContext& ctx, StorageContext& sc,
     FQL_RETURN_IF_ERROR(cursor->status());
     return std::optional<Value>();
   }
-  return std::optional<Value>(cursor->entry().ref);
+  return std::optional<Value>(cursor->entry().ref());
 }
 
 bool AnySetArg(const CallContext& ctx) {

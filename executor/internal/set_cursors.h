@@ -167,7 +167,7 @@ class ScopedRefCursor : public storage::EntryCursor {
   void Fill() {
     if (!in_->Valid()) return;
     entry_ = in_->entry();
-    entry_.ref = Scoped(entry_.ref, scope_);
+    entry_.set_ref(Scoped(entry_.ref(), scope_));
   }
   CursorPtr in_;
   Value scope_;

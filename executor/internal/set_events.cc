@@ -143,8 +143,9 @@ class EventsSet : public ExecSet {
       uint64_t coll = ok.size() >= 8 ? storage::DecodeUint64(std::string_view(ok).substr(ok.size() - 8)) : 0;
       std::optional<Value> data;
       if (!e.values.empty()) data = Value::MakeArray(e.values);
-      e.order_key = EventKey(c.ts, e.ref.ref_id(), coll, action, e.values.empty() ? nullptr : &e.values);
-      e.event = MakeEventValue(c.ts, action, e.ref, std::move(data));
+      e.order_key =
+          EventKey(c.ts, e.ref().ref_id(), coll, action, e.values.empty() ? nullptr : &e.values);
+      e.event = MakeEventValue(c.ts, action, e.ref(), std::move(data));
       e.ts = c.ts;
       events.push_back(std::move(e));
     }
@@ -167,7 +168,7 @@ class DocEventsSet : public ExecSet {
       Value data = EventData(rec, r.schema.has_value());
       const char* action = DocEventAction(rec.action, !prev.is_null());
       SetEntry e;
-      e.ref = ref_;
+      e.set_ref(ref_);
       e.ts = rec.ts;
       e.order_key = EventKey(rec.ts, ref_.ref_id(), r.addr.coll, action, nullptr);
       e.event = MakeEventValue(rec.ts, action, ref_,

@@ -34,7 +34,7 @@ Status CheckEventCount(const std::vector<T>& events) {
 // collection uid.
 SetEntry DocEntry(const Value& ref, uint64_t coll, uint64_t ts) {
   SetEntry e;
-  e.ref = ref;
+  e.set_ref(ref);
   e.ts = ts;
   storage::EncodeRefId(ref.ref_id(), &e.order_key);
   storage::AppendRefCollection(coll, &e.order_key);
@@ -127,7 +127,8 @@ class NativeSet : public ExecSet {
     FQL_RETURN_IF_ERROR(
         CollectionEvents(sc, NativeRefOf(kind_, std::nullopt), db, static_cast<uint64_t>(kind_), at, out));
     if (scope_) {
-      for (size_t i = first; i < out->size(); ++i) (*out)[i].entry.ref = ScopedRefCursor::Scoped((*out)[i].entry.ref, *scope_);
+      for (size_t i = first; i < out->size(); ++i)
+        (*out)[i].entry.set_ref(ScopedRefCursor::Scoped((*out)[i].entry.ref(), *scope_));
     }
     return Status::Ok();
   }
@@ -528,7 +529,7 @@ ExecSetPtr JoinPlan(ExecSetPtr source, Value target) {
 
 Value EntryOutput(const SetEntry& e) {
   if (!e.event.is_null()) return e.event;
-  if (e.values.empty()) return e.ref;
+  if (e.values.empty()) return e.ref();
   if (e.values.size() == 1) return e.values[0];
   return Value::MakeArray(e.values);
 }
@@ -536,7 +537,7 @@ Value EntryOutput(const SetEntry& e) {
 Value EntryCursorValue(const SetEntry& e) {
   if (!e.event.is_null()) return EventCursorValue(e.event);
   Array c = e.values;
-  c.push_back(e.ref);
+  c.push_back(e.ref());
   return Value::MakeArray(std::move(c));
 }
 

@@ -380,7 +380,8 @@ Result<std::vector<std::shared_ptr<const IndexDef>>> StorageContext::IndexesOn(u
   Value native = NativeRefOf(NativeColl::kIndexes, std::nullopt);
   auto cursor = txn_.ScanCollection(native, db, static_cast<uint64_t>(NativeColl::kIndexes), {});
   for (; cursor->Valid(); cursor->Next()) {
-    DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes), cursor->entry().ref.ref_id()};
+    DocAddress addr{db, static_cast<uint64_t>(NativeColl::kIndexes),
+                    cursor->entry().ref().ref_id()};
     FQL_ASSIGN_OR_RETURN(auto rec, txn_.Read(addr));
     if (!rec || rec->action == storage::Action::kDelete) continue;
     FQL_ASSIGN_OR_RETURN(auto def, CachedParse(db, rec->uid, rec->body));

@@ -136,15 +136,41 @@ Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Val
 }
 
 Status DecodeEntry(std::string_view order_key, const Version& v, SetEntry* out) {
-  if (v.value.size() < 1) return Status(ErrorCode::kInternal, "corrupt index entry");
-  FQL_ASSIGN_OR_RETURN(Value payload, DecodeDocument(std::string_view(v.value).substr(1)));
-  if (!payload.is_array() || payload.array().empty() ||
-      payload.array().back().kind() != ValueKind::kRef) {
-    return Status(ErrorCode::kInternal, "corrupt index entry");
-  }
-  const Array& all = payload.array();
-  out->values.assign(all.begin(), all.end() - 1);
-  out->ref = all.back();
+  // The payload is [values..., ref]. The values are decoded in one walk,
+  // without building the array around them; the ref is checked and kept
+  // encoded (SetEntry::ref decodes it when asked).
+  auto corrupt = [] { return Status(ErrorCode::kInternal, "corrupt index entry"); };
+  if (v.value.size() < 1) return corrupt();
+  FQL_ASSIGN_OR_RETURN(DocView payload, DocView::Of(std::string_view(v.value).substr(1)));
+  if (payload.kind() != ValueKind::kArray || payload.size() == 0) return corrupt();
+  const size_t n = payload.size() - 1;
+  out->values.resize(n);
+  bool ok = true;
+  bool walked = payload.ForEachElement([&](size_t i, const DocView& e) {
+    if (!ok) return;
+    if (i == n) {
+      ok = e.IsDecodableRef();
+      if (ok) out->set_encoded_ref(e.bytes());
+      return;
+    }
+    switch (e.kind()) {  // the common scalars without a Result round trip
+      case ValueKind::kLong:
+        out->values[i] = Value::Long(e.as_long());
+        return;
+      case ValueKind::kDouble:
+        out->values[i] = Value::Double(e.as_double());
+        return;
+      case ValueKind::kBool:
+        out->values[i] = Value::Bool(e.as_bool());
+        return;
+      default:
+        break;
+    }
+    Result<Value> x = e.Materialize();
+    ok = x.ok();
+    if (ok) out->values[i] = std::move(*x);
+  });
+  if (!walked || !ok) return corrupt();
   out->ts = v.ts;
   out->order_key.assign(order_key);
   return Status::Ok();

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -16,8 +18,9 @@ inline void PutBigEndian64(uint64_t v, std::string* out) {
 
 // Reads 8 bytes; `in` must hold at least that many.
 inline uint64_t GetBigEndian64(std::string_view in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  uint64_t v;
+  std::memcpy(&v, in.data(), sizeof v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
   return v;
 }
 

@@ -190,38 +190,38 @@ void VisibleIterator::Next() {
 // past that key's versions.
 void VisibleIterator::FindForward() {
   valid_ = false;
+  std::string_view logical;
+  uint64_t ts = 0;
   while (it_->Valid()) {
-    std::string_view logical;
-    uint64_t ts = 0;
     if (!SplitVersionKey(ToView(it_->key()), &logical, &ts)) {
       it_->Next();
       continue;
     }
     if (logical >= end_) return;
-    std::string group(logical);
+    // key_ and version_ are reused buffers: no allocation per entry.
+    key_.assign(logical);
     bool found = false;
-    // Versions run newest first: the first with ts <= at_ is the one to read.
-    for (int steps = 0; it_->Valid(); ++steps) {
-      std::string_view l2;
-      uint64_t t2 = 0;
-      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != group) break;
-      if (!found && t2 <= at_) {
+    // Versions run newest first: the first with ts <= at_ is the one to
+    // read. The loop ends at the next group's first key, already split.
+    for (int steps = 0;; ++steps) {
+      if (!found && ts <= at_) {
         found = true;
-        version_.ts = t2;
-        version_.value = it_->value().ToString();
+        version_.ts = ts;
+        version_.value.assign(it_->value().data(), it_->value().size());
       }
       if (found && steps >= 4) {
         // Long history: jump past the group's oldest possible version.
         std::string last;
-        AppendVersionKey(group, 0, &last);
+        AppendVersionKey(key_, 0, &last);
         it_->Seek(last);
         if (it_->Valid() && ToView(it_->key()) == last) it_->Next();
         break;
       }
       it_->Next();
+      if (!it_->Valid() || !SplitVersionKey(ToView(it_->key()), &logical, &ts) || logical != key_)
+        break;
     }
     if (found && version_.action() != Action::kDelete) {
-      key_ = std::move(group);
       valid_ = true;
       return;
     }
@@ -245,22 +245,21 @@ void VisibleIterator::FindBackward() {
       it_->Prev();
       continue;
     }
-    std::string group(logical);
+    key_.assign(logical);
     bool found = false;
     // Backwards, versions run oldest first: the last with ts <= at_ wins.
     while (it_->Valid()) {
       std::string_view l2;
       uint64_t t2 = 0;
-      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != group) break;
+      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != key_) break;
       if (t2 <= at_) {
         found = true;
         version_.ts = t2;
-        version_.value = it_->value().ToString();
+        version_.value.assign(it_->value().data(), it_->value().size());
       }
       it_->Prev();
     }
     if (found && version_.action() != Action::kDelete) {
-      key_ = std::move(group);
       valid_ = true;
       return;
     }

@@ -137,6 +137,53 @@ TEST(DocCodecTest, CorruptBytesAreErrorsNotCrashes) {
   }
 }
 
+// Index entries are walked with ForEachElement and their refs are kept
+// encoded once IsDecodableRef accepts them; SetEntry::ref() then relies on
+// Materialize succeeding. Corrupt entries must fail the checks instead.
+TEST(DocCodecTest, CheckedRefsAlwaysDecodeEvenFromCorruptEntries) {
+  std::mt19937_64 rng(23);
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Array entry{RandomDoc(rng, 2),
+                Value::Ref(std::to_string(rng() % 1000), Coll(i % 2 ? "orders" : "users"))};
+    std::string bytes = Enc(Value::MakeArray(entry));
+    bool corrupt = i % 2 == 0;
+    if (corrupt) bytes[rng() % bytes.size()] = static_cast<char>(rng() % 256);
+    auto view = DocView::Of(bytes);
+    if (!view.ok()) continue;
+    std::vector<std::string> elems;
+    bool walked =
+        view->ForEachElement([&](size_t, const DocView& e) { elems.emplace_back(e.bytes()); });
+    if (!walked || elems.size() != 2) continue;
+    auto ref = DocView::Of(elems[1]);
+    ASSERT_TRUE(ref.ok());
+    if (!ref->IsDecodableRef()) continue;
+    ++accepted;
+    auto decoded = ref->Materialize();
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ASSERT_EQ(decoded->kind(), ValueKind::kRef);
+    if (!corrupt) {
+      EXPECT_TRUE(Equals(*decoded, entry[1])) << ToFql(*decoded);
+    }
+  }
+  EXPECT_GT(accepted, 1500);  // every intact entry, plus corrupt ones that still parse
+}
+
+TEST(DocCodecTest, SharedRefPartsDecodeToEqualValues) {
+  // The second decode of a collection part comes from the per-thread cache.
+  Value a = Value::Ref("1", Coll("orders"));
+  Value b = Value::Ref("2", Coll("orders"));
+  auto da = DecodeDocument(Enc(a));
+  auto db = DecodeDocument(Enc(b));
+  ASSERT_TRUE(da.ok() && db.ok());
+  EXPECT_TRUE(Equals(*da, a));
+  EXPECT_TRUE(Equals(*db, b));
+  // A part that differs in one byte is not mistaken for the cached one.
+  auto dc = DecodeDocument(Enc(Value::Ref("2", Coll("ordert"))));
+  ASSERT_TRUE(dc.ok());
+  EXPECT_EQ(dc->ref_collection()->ref_id(), "ordert");
+}
+
 // Hand-builds `levels` nested one-element arrays around a null: each level
 // is tag, body length, count 1 and one offset (13 bytes) around the next.
 std::string NestedArrays(int levels) {

@@ -65,7 +65,7 @@ Status WriteDoc(Transaction& txn, const std::string& id, const Value& body,
 Ids ScanIds(Transaction& txn, const ScanBounds& bounds = {}) {
   Ids out;
   auto cursor = txn.ScanCollection(CollRef(), kRootDb, kColl, bounds);
-  for (; cursor->Valid(); cursor->Next()) out.push_back(cursor->entry().ref.ref_id());
+  for (; cursor->Valid(); cursor->Next()) out.push_back(cursor->entry().ref().ref_id());
   EXPECT_TRUE(cursor->status().ok()) << cursor->status().ToString();
   return out;
 }
@@ -90,7 +90,7 @@ Hits IndexHits(Transaction& txn, const IndexDef& def, const std::string& term,
   auto cursor = txn.ScanIndex(def, Array{Value::String(term)}, ScanBounds{}, at);
   Hits out;
   for (EntryCursor* c = cursor.ok() ? cursor->get() : nullptr; c && c->Valid(); c->Next()) {
-    out.emplace_back(c->entry().ref.ref_id(), c->entry().values.at(0).as_long());
+    out.emplace_back(c->entry().ref().ref_id(), c->entry().values.at(0).as_long());
   }
   EXPECT_TRUE(cursor.ok() && (*cursor)->status().ok()) << cursor.status().ToString();
   return out;
