@@ -140,6 +140,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Engin
     FQL_ASSIGN_OR_RETURN(auto part, internal::Partition::Open(dir + name));
     e->partitions_.push_back(std::move(part));
   }
+  e->async_ = options.durability == Durability::kAsync;
   FQL_ASSIGN_OR_RETURN(e->log_, internal::CommitLog::Open(dir + "/log", options.durability,
                                                           options.log_segment_bytes));
   e->checkpoint_every_ = std::max<uint64_t>(options.checkpoint_every, 1);
@@ -176,7 +177,7 @@ Status Engine::Recover() {
   FQL_RETURN_IF_ERROR(log_->Replay(from, [&](uint64_t ts, std::string_view payload) -> Status {
     FQL_ASSIGN_OR_RETURN(std::vector<PartitionWrite> writes, internal::DecodeWrites(payload));
     ++replayed_;
-    return ApplyOne(ts, writes, /*replay=*/true);
+    return ApplyReplayed(ts, writes);
   }));
   last = std::max(last, log_->last_ts());
   last_ts_ = last;
@@ -185,7 +186,9 @@ Status Engine::Recover() {
   return Status::Ok();
 }
 
-Status Engine::ApplyOne(uint64_t ts, const std::vector<PartitionWrite>& writes, bool replay) {
+// Applies one commit read back from the log to the partitions that have
+// not applied it yet.
+Status Engine::ApplyReplayed(uint64_t ts, const std::vector<PartitionWrite>& writes) {
   std::vector<std::vector<const VersionWrite*>> by_part(partitions_.size());
   for (const PartitionWrite& w : writes) {
     if (w.partition >= partitions_.size()) {
@@ -196,7 +199,7 @@ Status Engine::ApplyOne(uint64_t ts, const std::vector<PartitionWrite>& writes, 
   }
   for (size_t i = 0; i < by_part.size(); ++i) {
     if (by_part[i].empty()) continue;
-    if (replay && partitions_[i]->applied_ts() >= ts) continue;
+    if (partitions_[i]->applied_ts() >= ts) continue;
     FQL_RETURN_IF_ERROR(partitions_[i]->Apply(ts, by_part[i]));
   }
   return Status::Ok();
@@ -278,16 +281,31 @@ Status Engine::Checkpoint() {
   return log_->DropThrough(dropped);
 }
 
-// Applies every pending commit up to `ts` in ts order. Everything up to ts
-// is durable: the log is one sequence, so syncing a record syncs those
-// written before it.
+// Applies pending commits in ts order: those up to `ts`, whose log records
+// the caller knows durable (the log is one sequence, so syncing a record
+// syncs those written before it), or with async durability every pending
+// commit, as each was handed to the OS before it was queued. Commits that
+// queued up behind the mutex go to each partition as one LevelDB batch, so
+// concurrent writers share partition writes as they share log syncs.
 Status Engine::ApplyThrough(uint64_t ts) {
   std::lock_guard<std::mutex> lock(apply_mu_);
+  if (async_) ts = UINT64_MAX;
+  std::vector<std::vector<PartitionWrite>> group;
+  uint64_t newest = 0;
   while (!pending_.empty() && pending_.begin()->first <= ts) {
     auto node = pending_.extract(pending_.begin());
-    FQL_RETURN_IF_ERROR(ApplyOne(node.key(), node.mapped(), /*replay=*/false));
-    read_ts_.store(node.key(), std::memory_order_release);
+    newest = node.key();
+    group.push_back(std::move(node.mapped()));
   }
+  if (group.empty()) return Status::Ok();
+  std::vector<std::vector<const VersionWrite*>> by_part(partitions_.size());
+  for (const auto& writes : group) {
+    for (const PartitionWrite& w : writes) by_part[w.partition].push_back(&w.write);
+  }
+  for (size_t i = 0; i < by_part.size(); ++i) {
+    if (!by_part[i].empty()) FQL_RETURN_IF_ERROR(partitions_[i]->Apply(newest, by_part[i]));
+  }
+  read_ts_.store(newest, std::memory_order_release);
   return Status::Ok();
 }
 

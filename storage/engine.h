@@ -111,7 +111,7 @@ class Engine {
   Engine() = default;
   Status Recover();
   Status ApplyThrough(uint64_t ts);
-  Status ApplyOne(uint64_t ts, const std::vector<PartitionWrite>& writes, bool replay);
+  Status ApplyReplayed(uint64_t ts, const std::vector<PartitionWrite>& writes);
 
   std::string dir_;
   int lock_fd_ = -1;
@@ -127,6 +127,7 @@ class Engine {
   // Commits written to the log but not yet applied, by ts.
   std::mutex apply_mu_;
   std::map<uint64_t, std::vector<PartitionWrite>> pending_;
+  bool async_ = false;  // Durability::kAsync
   std::atomic<uint64_t> read_ts_{0};
   std::atomic<uint64_t> schema_ts_{0};
 
