@@ -24,6 +24,7 @@ test: build
 bench: build
 	$(BUILD_DIR)/bin/fql_bench_language
 	$(BUILD_DIR)/bin/fql_bench_storage
+	$(BUILD_DIR)/bin/fql_bench_doc_codec
 
 clean:
 	rm -rf $(BUILD_DIR)

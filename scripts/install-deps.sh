@@ -10,6 +10,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev
   libedit-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev
+  libflatbuffers-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

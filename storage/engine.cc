@@ -264,6 +264,10 @@ Result<uint64_t> Engine::Commit(const CommitRequest& request) {
   return ts;
 }
 
+void Engine::CompactAll() {
+  for (auto& part : partitions_) part->CompactAll();
+}
+
 Status Engine::Checkpoint() {
   std::lock_guard<std::mutex> lock(apply_mu_);
   uint64_t ts = read_ts_.load(std::memory_order_acquire);

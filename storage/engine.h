@@ -107,6 +107,11 @@ class Engine {
   // Errors: kIo (the engine then refuses later commits).
   Status Checkpoint();
 
+  // Compacts every partition fully, blocking until done: an administrative
+  // step (benchmarks use it to read from a settled store). Safe to run
+  // alongside queries.
+  void CompactAll();
+
  private:
   Engine() = default;
   Status Recover();

@@ -98,6 +98,8 @@ Status Partition::MarkDurable(uint64_t ts) {
   return Status::Ok();
 }
 
+void Partition::CompactAll() { db_->CompactRange(nullptr, nullptr); }
+
 Result<std::optional<Version>> Partition::Latest(std::string_view key, uint64_t at) const {
   std::string target;
   AppendVersionKey(key, at, &target);

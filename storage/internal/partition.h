@@ -65,6 +65,9 @@ class Partition {
   // makes every earlier write to this partition durable too. Errors: kIo.
   Status MarkDurable(uint64_t ts);
 
+  // Compacts the whole LevelDB, blocking until it is done.
+  void CompactAll();
+
   // The newest version of `key` with ts <= at (a tombstone included), or
   // nullopt when there is none.
   Result<std::optional<Version>> Latest(std::string_view key, uint64_t at) const;
