@@ -1,0 +1,168 @@
+// The engine's internal parts on their own: a partition's MVCC reads and
+// scans, the conflict tracker, and the commit-log payload codec.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/internal/conflict_tracker.h"
+#include "storage/internal/partition.h"
+#include "storage/internal/write_codec.h"
+#include "tests/scratch_dir.h"
+
+namespace fqldb::storage {
+namespace {
+
+using internal::Action;
+using internal::ConflictTracker;
+using internal::Partition;
+using internal::PartitionWrite;
+using internal::VersionWrite;
+using testing_support::ScratchDir;
+
+std::string Val(Action a, const std::string& s) { return std::string(1, static_cast<char>(a)) + s; }
+VersionWrite Ver(std::string key, Action a, const std::string& s) {
+  return VersionWrite{std::move(key), 0, Val(a, s), false};
+}
+
+// A partition in a fresh directory.
+class PartitionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    part_.reset();
+    auto p = Partition::Open(dir_.path() + "/p");
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    part_ = std::move(p).value();
+  }
+  // Applies `writes` (ts 0: at `ts`) as commit `ts`.
+  void Apply(uint64_t ts, std::vector<VersionWrite> writes) {
+    std::vector<const VersionWrite*> ptrs;
+    for (VersionWrite& w : writes) {
+      if (w.ts == 0) w.ts = ts;
+      ptrs.push_back(&w);
+    }
+    Status st = part_->Apply(ts, ptrs);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+  // Each visible key in [begin, end) with the ts of the version the scan chose.
+  std::vector<std::pair<std::string, uint64_t>> Visible(uint64_t at, bool reverse,
+                                                        std::string begin = "a",
+                                                        std::string end = "z") {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    auto it = part_->Scan(std::move(begin), std::move(end), at, reverse);
+    for (; it->Valid(); it->Next()) out.emplace_back(it->key(), it->version().ts);
+    EXPECT_TRUE(it->status().ok());
+    return out;
+  }
+  ScratchDir dir_{"fql_engine"};
+  std::unique_ptr<Partition> part_;
+};
+
+TEST_F(PartitionTest, ReadsTheNewestVersionAtOrBeforeATs) {
+  Apply(10, {Ver("a", Action::kCreate, "a10")});
+  Apply(20, {Ver("a", Action::kUpdate, "a20")});
+  Apply(30, {Ver("a", Action::kDelete, ""), Ver("b", Action::kCreate, "b")});
+  EXPECT_EQ(part_->applied_ts(), 30u);
+  EXPECT_FALSE(part_->Latest("a", 9)->has_value());
+  EXPECT_EQ((*part_->Latest("a", 10))->value, Val(Action::kCreate, "a10"));
+  EXPECT_EQ((*part_->Latest("a", 29))->ts, 20u);
+  EXPECT_EQ((*part_->Latest("a", 30))->action(), Action::kDelete);
+  EXPECT_FALSE(part_->Latest("aa", 100)->has_value()) << "another key's versions are not its own";
+  auto history = part_->History("a", 25);
+  ASSERT_TRUE(history.ok() && history->size() == 2u);
+  EXPECT_EQ((*history)[0].ts, 10u) << "oldest first";
+  EXPECT_EQ((*history)[1].ts, 20u);
+  Apply(40, {VersionWrite{"a", 30, "", true}});  // erasing a version exposes the one before
+  EXPECT_EQ((*part_->Latest("a", 100))->ts, 20u);
+  ASSERT_NO_FATAL_FAILURE(Open());
+  EXPECT_EQ(part_->applied_ts(), 40u) << "the applied ts persists";
+  EXPECT_EQ((*part_->Latest("b", 100))->value, Val(Action::kCreate, "b"));
+}
+
+TEST_F(PartitionTest, ScanChoosesTheVisibleVersionInBothDirections) {
+  // "a" gets a long history, past the scan's skip-ahead threshold.
+  for (uint64_t ts = 1; ts <= 12; ++ts) {
+    std::vector<VersionWrite> w = {Ver("a", Action::kUpdate, std::to_string(ts))};
+    if (ts == 1) w.push_back(Ver("c", Action::kCreate, "c"));
+    if (ts == 3) w.push_back(Ver("b", Action::kCreate, "b"));
+    if (ts == 6) w.push_back(Ver("c", Action::kDelete, ""));
+    ASSERT_NO_FATAL_FAILURE(Apply(ts, w));
+  }
+  using V = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(Visible(5, false), (V{{"a", 5}, {"b", 3}, {"c", 1}}));
+  EXPECT_EQ(Visible(5, true), (V{{"c", 1}, {"b", 3}, {"a", 5}}));
+  EXPECT_EQ(Visible(12, false), (V{{"a", 12}, {"b", 3}}));
+  EXPECT_EQ(Visible(12, true), (V{{"b", 3}, {"a", 12}}));
+  EXPECT_EQ(Visible(2, false), (V{{"a", 2}, {"c", 1}}));
+  EXPECT_EQ(Visible(0, false), V{});
+  EXPECT_EQ(Visible(12, false, "b", "c"), (V{{"b", 3}}));
+  EXPECT_EQ(Visible(5, true, "b", "c"), (V{{"b", 3}}));
+}
+
+TEST(ConflictTrackerTest, RejectsKeysAndHalfOpenRangesWrittenAfterTheReadTs) {
+  ConflictTracker t;
+  t.Record(10, {"m"});
+  EXPECT_FALSE(t.Check(9, {"m"}, {}));
+  EXPECT_TRUE(t.Check(10, {"m"}, {}));
+  EXPECT_TRUE(t.Check(5, {"b"}, {}));
+  EXPECT_FALSE(t.Check(5, {"b", "m"}, {}));
+  EXPECT_FALSE(t.Check(5, {}, {{"a", "n"}}));
+  EXPECT_FALSE(t.Check(5, {}, {{"m", "n"}})) << "begin is inclusive";
+  EXPECT_TRUE(t.Check(5, {}, {{"a", "m"}})) << "end is exclusive";
+  EXPECT_TRUE(t.Check(5, {}, {{"n", "z"}}));
+  EXPECT_TRUE(t.Check(10, {}, {{"a", "z"}}));
+}
+
+TEST(ConflictTrackerTest, FloorRisesWhenMaxKeysIsExceeded) {
+  ConflictTracker t(/*max_keys=*/4);
+  t.Record(1, {"a", "b"});
+  t.Record(2, {"c", "d"});
+  EXPECT_EQ(t.floor_ts(), 0u);
+  EXPECT_EQ(t.size(), 4u);
+  t.Record(3, {"e"});
+  EXPECT_EQ(t.floor_ts(), 1u);
+  EXPECT_EQ(t.size(), 3u);
+  EXPECT_FALSE(t.Check(0, {"zzz"}, {})) << "below the floor nothing can be checked";
+  EXPECT_TRUE(t.Check(1, {"a"}, {})) << "commit 1 is forgotten, and read ts 1 saw it";
+  EXPECT_FALSE(t.Check(1, {"c"}, {}));
+  EXPECT_FALSE(t.Check(2, {}, {{"e", "f"}}));
+}
+
+std::vector<PartitionWrite> SampleWrites() {
+  return {{7, {std::string("D\0key", 5), 123456789012345ULL, Val(Action::kCreate, "x"), false}},
+          {0, {"I-entry", 0, "", true}},
+          {1023, {std::string(300, 'k'), UINT64_MAX, std::string(1000, '\xFF'), false}}};
+}
+
+TEST(WriteCodecTest, RoundTripsEveryField) {
+  std::vector<PartitionWrite> writes = SampleWrites();
+  auto back = internal::DecodeWrites(internal::EncodeWrites(writes));
+  ASSERT_TRUE(back.ok() && back->size() == writes.size()) << back.status().ToString();
+  auto fields = [](const PartitionWrite& w) {
+    return std::tie(w.partition, w.write.key, w.write.ts, w.write.value, w.write.erase);
+  };
+  for (size_t i = 0; i < writes.size(); ++i) EXPECT_TRUE(fields(writes[i]) == fields((*back)[i]));
+  auto empty = internal::DecodeWrites(internal::EncodeWrites({}));
+  EXPECT_TRUE(empty.ok() && empty->empty());
+}
+
+TEST(WriteCodecTest, RejectsTruncatedOrPaddedPayloads) {
+  std::string payload = internal::EncodeWrites(SampleWrites());
+  for (size_t n = 0; n < payload.size(); ++n) {
+    auto r = internal::DecodeWrites(std::string_view(payload).substr(0, n));
+    ASSERT_FALSE(r.ok()) << "accepted a payload cut at " << n;
+    EXPECT_EQ(r.status().code(), ErrorCode::kIo);
+  }
+  EXPECT_FALSE(internal::DecodeWrites(payload + "x").ok());
+  std::string wrong_format = payload;
+  wrong_format[0] = 9;
+  EXPECT_FALSE(internal::DecodeWrites(wrong_format).ok());
+  // A huge count is rejected before anything is allocated for it.
+  EXPECT_FALSE(internal::DecodeWrites(std::string("\x01\xFF\xFF\xFF\x7F", 5)).ok());
+}
+
+}  // namespace
+}  // namespace fqldb::storage
