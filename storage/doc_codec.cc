@@ -454,6 +454,9 @@ Status DocView::RefParts(int depth, std::string_view* id, std::optional<Value> p
     auto d = At(body);
     if (!d || d->kind_ != ValueKind::kRef) return Corrupt();
     if (const Value* cached = ref_parts.Find(d->bytes_)) {
+      // Decoded here, the part would reach this depth: keep the bound that
+      // a cold decode applies, so the cache never lets a deeper ref pass.
+      if (depth + static_cast<int>(cached->depth()) > kMaxDocDepth) return Corrupt();
       if (parts != nullptr) parts[i] = *cached;
     } else {
       FQL_ASSIGN_OR_RETURN(Value p, d->MaterializeAt(depth + 1));

@@ -293,6 +293,7 @@ Status Engine::Checkpoint() {
 // concurrent writers share partition writes as they share log syncs.
 Status Engine::ApplyThrough(uint64_t ts) {
   std::lock_guard<std::mutex> lock(apply_mu_);
+  if (!apply_error_.ok()) return apply_error_;
   if (async_) ts = UINT64_MAX;
   std::vector<std::vector<PartitionWrite>> group;
   uint64_t newest = 0;
@@ -307,7 +308,12 @@ Status Engine::ApplyThrough(uint64_t ts) {
     for (const PartitionWrite& w : writes) by_part[w.partition].push_back(&w.write);
   }
   for (size_t i = 0; i < by_part.size(); ++i) {
-    if (!by_part[i].empty()) FQL_RETURN_IF_ERROR(partitions_[i]->Apply(newest, by_part[i]));
+    if (by_part[i].empty()) continue;
+    Status st = partitions_[i]->Apply(newest, by_part[i]);
+    if (!st.ok()) {
+      apply_error_ = st;
+      return st;
+    }
   }
   read_ts_.store(newest, std::memory_order_release);
   return Status::Ok();

@@ -90,8 +90,10 @@ class Engine {
   // read ts (else kContendedTransaction, nothing written), assigns the
   // commit ts, appends to the log (durably, per the durability mode, with
   // group commit), applies to the partitions in ts order and returns the
-  // commit ts. Errors: kContendedTransaction, kIo (the engine then refuses
-  // every later commit).
+  // commit ts. A transaction that wrote nothing returns its read ts at
+  // once: it needs no check (DESIGN.md, "Transactions"), and reads go on
+  // being served after an I/O failure. Errors: kContendedTransaction, kIo
+  // (the engine then refuses every later commit that writes).
   Result<uint64_t> Commit(const CommitRequest& request);
 
   // A fresh document id: unique in this directory, increasing, 18 digits
@@ -132,6 +134,10 @@ class Engine {
   // Commits written to the log but not yet applied, by ts.
   std::mutex apply_mu_;
   std::map<uint64_t, std::vector<PartitionWrite>> pending_;
+  // Sticky once a partition write failed: commits taken out of pending_
+  // with it are lost to the partitions, so nothing later may be applied
+  // (a partition's applied ts must never pass a commit it lacks).
+  Status apply_error_;
   bool async_ = false;  // Durability::kAsync
   std::atomic<uint64_t> read_ts_{0};
   std::atomic<uint64_t> schema_ts_{0};

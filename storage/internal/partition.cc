@@ -204,7 +204,8 @@ void VisibleIterator::FindForward() {
     key_.assign(logical);
     bool found = false;
     // Versions run newest first: the first with ts <= at_ is the one to
-    // read. The loop ends at the next group's first key, already split.
+    // read. The loop ends on the next group's first key (split again by
+    // the outer loop).
     for (int steps = 0;; ++steps) {
       if (!found && ts <= at_) {
         found = true;

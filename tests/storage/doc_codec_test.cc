@@ -184,6 +184,42 @@ TEST(DocCodecTest, SharedRefPartsDecodeToEqualValues) {
   EXPECT_EQ(dc->ref_collection()->ref_id(), "ordert");
 }
 
+// Hand-builds the encoding of Ref("r", <collection part>), the part being an
+// encoded ref (or none when empty): tag, body length, id, presence bytes.
+std::string RefAround(const std::string& part) {
+  std::string body;
+  auto u32 = [&body](uint32_t v) {
+    for (int b = 0; b < 4; ++b) body.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+  };
+  u32(1);
+  body.push_back('r');
+  body.push_back(part.empty() ? '\x00' : '\x01');
+  body += part;
+  body.push_back('\x00');  // no database part
+  std::string out(1, '\x09');
+  uint32_t len = static_cast<uint32_t>(body.size());
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((len >> (8 * b)) & 0xFF));
+  return out + body;
+}
+
+TEST(DocCodecTest, RefPartCacheKeepsTheNestingBound) {
+  // Decoding chain k caches chain k-1 as a part; without the bound on cache
+  // hits, a chain could grow one level per decode past what a cold decode
+  // (another thread, or after eviction) accepts, and a checked index ref
+  // would then fail to decode later.
+  std::string chain = RefAround("");
+  for (int k = 2; k <= 1100; ++k) {
+    chain = RefAround(chain);
+    auto r = DecodeDocument(chain);
+    if (r.ok()) {
+      EXPECT_LE(r->depth(), 1001u) << "accepted a ref nested " << r->depth() << " deep";
+    } else {
+      EXPECT_EQ(r.status().code(), ErrorCode::kInternal);
+    }
+  }
+  EXPECT_FALSE(DecodeDocument(chain).ok());
+}
+
 // Hand-builds `levels` nested one-element arrays around a null: each level
 // is tag, body length, count 1 and one offset (13 bytes) around the next.
 std::string NestedArrays(int levels) {
