@@ -150,6 +150,15 @@ Result<std::optional<DocRecord>> Transaction::Read(const DocAddress& addr,
                                                    std::optional<uint64_t> at) {
   std::string key = DocKey(addr);
   bool snapshot = !at || *at >= read_ts_;
+  if (const std::vector<DocRecord>* edited = EditedHistory(key)) {
+    // This transaction rewrote the document's history: read its own copy.
+    // (Nothing else may write the document afterwards in this transaction.)
+    uint64_t upto = snapshot ? read_ts_ : *at;
+    for (auto r = edited->rbegin(); r != edited->rend(); ++r) {
+      if (r->ts <= upto) return std::optional<DocRecord>(*r);
+    }
+    return std::optional<DocRecord>();
+  }
   if (snapshot) {
     auto own = writes_.find(key);
     if (own != writes_.end()) {
@@ -169,6 +178,14 @@ Result<std::vector<DocRecord>> Transaction::History(const DocAddress& addr,
                                                     std::optional<uint64_t> at) {
   std::string key = DocKey(addr);
   bool snapshot = !at || *at >= read_ts_;
+  if (const std::vector<DocRecord>* edited = EditedHistory(key)) {
+    uint64_t upto = snapshot ? read_ts_ : *at;
+    std::vector<DocRecord> out;
+    for (const DocRecord& r : *edited) {
+      if (r.ts <= upto) out.push_back(r);
+    }
+    return out;
+  }
   const auto& part = engine_.partition(DocPartition(addr));
   FQL_ASSIGN_OR_RETURN(std::vector<Version> versions, part.History(key, snapshot ? read_ts_ : *at));
   std::vector<DocRecord> out;

@@ -265,7 +265,11 @@ class Transaction {
   Status FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out);
   // History edits: versions at explicit past timestamps, and erasures.
   std::vector<internal::PartitionWrite> history_writes_;
-  std::set<std::string, std::less<>> edited_;  // document keys whose history was edited
+  // Documents whose history this transaction edited, with the whole edited
+  // history (oldest first), which Read and History serve from.
+  std::map<std::string, std::vector<DocRecord>, std::less<>> edited_;
+  // The edited history of `key` (oldest first), or nullptr.
+  const std::vector<DocRecord>* EditedHistory(std::string_view key) const;
   CommitRequest request_;
 };
 

@@ -144,8 +144,13 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
       }
     }
   }
-  edited_.insert(key);
+  edited_.emplace(key, std::move(after));
   return Status::Ok();
+}
+
+const std::vector<DocRecord>* Transaction::EditedHistory(std::string_view key) const {
+  auto it = edited_.find(key);
+  return it == edited_.end() ? nullptr : &it->second;
 }
 
 Status Transaction::History(
