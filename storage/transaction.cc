@@ -400,6 +400,34 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
       });
 }
 
+Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
+                                              std::optional<uint64_t> at,
+                                              const std::function<Status()>& check) {
+  bool snapshot = !at || *at >= read_ts_;
+  uint64_t ts = snapshot ? read_ts_ : *at;
+  std::string begin = Prefix(kDocTag, db, coll);
+  std::string end = Successor(begin);
+  uint64_t n = 0;
+  for (uint32_t p : AllPartitions()) {
+    auto it = engine_.partition(p).Scan(begin, end, ts, /*reverse=*/false);
+    for (; it->Valid(); it->Next()) {
+      if ((++n & 4095) == 0) FQL_RETURN_IF_ERROR(check());
+    }
+    FQL_RETURN_IF_ERROR(it->status());
+  }
+  if (!snapshot) return n;
+  request_.read_ranges.push_back(internal::KeyRange{begin, end});
+  // This transaction's own writes replace what storage holds for them.
+  for (auto it = writes_.lower_bound(begin); it != writes_.end() && it->first < end; ++it) {
+    FQL_ASSIGN_OR_RETURN(std::optional<Version> stored,
+                         engine_.partition(it->second.partition).Latest(it->first, read_ts_));
+    bool was = stored && stored->action() != Action::kDelete;
+    bool is = Version{0, it->second.value}.action() != Action::kDelete;
+    n = n + (is ? 1 : 0) - (was ? 1 : 0);
+  }
+  return n;
+}
+
 std::vector<uint32_t> Transaction::AllPartitions() const {
   std::vector<uint32_t> parts(engine_.partitions());
   for (uint32_t i = 0; i < parts.size(); ++i) parts[i] = i;

@@ -174,6 +174,12 @@ class Transaction {
   std::unique_ptr<EntryCursor> ScanCollection(const Value& coll_ref, uint64_t db, uint64_t coll,
                                               const ScanBounds& bounds,
                                               std::optional<uint64_t> at = {});
+  // How many documents of the collection are visible: what ScanCollection
+  // with no bounds yields, counted partition by partition without merging
+  // or decoding. `check` runs every few thousand keys (a deadline); its
+  // error ends the count. Errors: kIo, and check's.
+  Result<uint64_t> CountCollection(uint64_t db, uint64_t coll, std::optional<uint64_t> at,
+                                   const std::function<Status()>& check);
   // The entries of `def` matching `terms` (empty when the index has none),
   // in index order.
   Result<std::unique_ptr<EntryCursor>> ScanIndex(const IndexDef& def, const Array& terms,
@@ -183,8 +189,9 @@ class Transaction {
   // Edits a document's past (Insert/Remove): puts `version` at `ts`
   // (replacing any version there) or, when `version` is nullopt, erases the
   // version at `ts`. The index entries of `indexes` are rewritten to match
-  // the new history. `ts` must be at or before the snapshot. Reads in this
-  // transaction do not see the edit. Errors: kInvalidArgument for a
+  // the new history. `ts` must be at or before the snapshot. This
+  // transaction's Read and History of the document see the edit; its scans
+  // do not. Errors: kInvalidArgument for a
   // document this transaction already wrote; kInstanceNotUnique when the
   // edit makes the current version break a unique index.
   Status EditHistory(const DocAddress& addr, const Value& ref, uint64_t ts,

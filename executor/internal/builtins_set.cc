@@ -305,19 +305,30 @@ Result<Value> Paginate(CallContext& ctx) {
 
 namespace {
 
-// A cursor over the whole set at argument `i`, at the run's snapshot.
-Result<std::unique_ptr<EntryCursor>> ScanWholeSet(CallContext& ctx, size_t i) {
+// The set at argument `i`, opened at the run's snapshot.
+Result<OpenedSet> OpenSetArg(CallContext& ctx, size_t i) {
   FQL_ASSIGN_OR_RETURN(StorageContext * sc, ctx.Storage());
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, i));
   Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
   if (!opened.ok()) return ctx.ArgError(i, opened.status().code(), opened.status().description());
-  return opened->scan(ScanBounds{});
+  return opened;
+}
+
+// A cursor over the whole set at argument `i`, at the run's snapshot.
+Result<std::unique_ptr<EntryCursor>> ScanWholeSet(CallContext& ctx, size_t i) {
+  FQL_ASSIGN_OR_RETURN(OpenedSet opened, OpenSetArg(ctx, i));
+  return opened.scan(ScanBounds{});
 }
 
 }  // namespace
 
 Result<int64_t> CountSet(CallContext& ctx, size_t i, int64_t limit) {
-  FQL_ASSIGN_OR_RETURN(auto cursor, ScanWholeSet(ctx, i));
+  FQL_ASSIGN_OR_RETURN(OpenedSet opened, OpenSetArg(ctx, i));
+  if (opened.count && limit == INT64_MAX) {
+    FQL_ASSIGN_OR_RETURN(uint64_t all, opened.count([&ctx] { return ctx.CheckDeadline(); }));
+    return static_cast<int64_t>(all);
+  }
+  FQL_ASSIGN_OR_RETURN(auto cursor, opened.scan(ScanBounds{}));
   int64_t n = 0;
   for (; n < limit && cursor->Valid(); cursor->Next()) {
     if ((++n & 4095) == 0) FQL_RETURN_IF_ERROR(ctx.CheckDeadline());

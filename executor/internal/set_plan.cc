@@ -79,6 +79,9 @@ class DocumentsSet : public ExecSet {
     out.scan = [s, coll, where, at](const ScanBounds& b) -> Result<CursorPtr> {
       return s->txn().ScanCollection(coll, where.first, where.second, b, at);
     };
+    out.count = [s, where, at](const std::function<Status()>& check) {
+      return s->txn().CountCollection(where.first, where.second, at, check);
+    };
     return out;
   }
   Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,

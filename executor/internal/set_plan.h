@@ -21,6 +21,9 @@ struct OpenedSet {
   std::function<Result<std::unique_ptr<storage::EntryCursor>>(const storage::ScanBounds&)> scan;
   // Sets whose cursors are not value tuples (events) encode them here.
   std::function<Result<std::string>(const Value& cursor)> encode_cursor;
+  // Sets that can count their entries without scanning them in order
+  // (Documents) do it here; `check` is the run's deadline check.
+  std::function<Result<uint64_t>(const std::function<Status()>& check)> count;
 };
 
 // A change in a set's membership: `entry` joined (add) or left it at `ts`.
