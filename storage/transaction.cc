@@ -423,7 +423,10 @@ Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
                          engine_.partition(it->second.partition).Latest(it->first, read_ts_));
     bool was = stored && stored->action() != Action::kDelete;
     bool is = Version{0, it->second.value}.action() != Action::kDelete;
-    n = n + (is ? 1 : 0) - (was ? 1 : 0);
+    // Never below zero, even if a concurrent past-ts history edit changed
+    // what Latest sees after the scan counted.
+    if (is && !was) ++n;
+    if (was && !is && n > 0) --n;
   }
   return n;
 }
