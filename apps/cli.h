@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "executor/database.h"
+#include "executor/interpreter.h"
 #include "executor/session.h"
 
 namespace fqldb::apps {
@@ -18,6 +19,7 @@ struct CliOptions {
   std::string database;            // child database to run in ("" = top level)
   bool sync = true;                // --durability sync|async
   uint32_t partitions = 8;         // for a new data directory
+  executor::JitMode jit = executor::JitMode::kAuto;  // --jit off|auto|always
 
   // Filled by Main once the data directory is open.
   executor::Database* db_handle = nullptr;

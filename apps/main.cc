@@ -33,6 +33,9 @@ const char kUsage[] =
     "                      fqldb, not of the machine)\n"
     "  --partitions N      partitions of a new data directory (default 8)\n"
     "  --format fql|json   print FQL literals (default) or Fauna wire JSON\n"
+    "  --jit MODE          auto (default): compile Map/Filter/Reduce/Foreach loops\n"
+    "                      with LLVM when they are large or run often; always:\n"
+    "                      compile every loop that can be; off: interpret only\n"
     "  --stop-on-error     run: stop at the first failing query\n"
     "  --timeout MS        per-query time limit in milliseconds (default 60000)\n"
     "  --help              show this help\n"
@@ -82,6 +85,17 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
         out->format = executor::OutputFormat::kJson;
       } else {
         return Usage("--format must be fql or json, not '" + v + "'");
+      }
+    } else if (a == "--jit") {
+      if (!value(&v)) return Usage("--jit needs off, auto or always");
+      if (v == "off") {
+        out->jit = executor::JitMode::kOff;
+      } else if (v == "auto") {
+        out->jit = executor::JitMode::kAuto;
+      } else if (v == "always") {
+        out->jit = executor::JitMode::kAlways;
+      } else {
+        return Usage("--jit must be off, auto or always, not '" + v + "'");
       }
     } else if (a == "--stop-on-error") {
       out->stop_on_error = true;

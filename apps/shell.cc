@@ -119,6 +119,7 @@ executor::SessionOptions SessionOptionsFor(const CliOptions& options) {
   so.timeout = std::chrono::milliseconds(options.timeout_ms);
   so.database = options.db_handle;
   so.db = options.db_uid;
+  so.jit = options.jit;
   return so;
 }
 

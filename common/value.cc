@@ -49,6 +49,14 @@ bool AnyQuery(const Array& elems) {
 
 }  // namespace
 
+Value::Layout Value::GetLayout() {
+  static_assert(sizeof(ValueKind) == 1);
+  Value v;
+  const char* base = reinterpret_cast<const char*>(&v);
+  return Layout{sizeof(Value), static_cast<size_t>(reinterpret_cast<const char*>(&v.kind_) - base),
+                static_cast<size_t>(reinterpret_cast<const char*>(&v.u_) - base)};
+}
+
 Value Value::Bool(bool b) {
   Value v;
   v.kind_ = ValueKind::kBool;

@@ -152,6 +152,16 @@ class Value {
   // break closure/frame reference cycles).
   bool contains_query() const;
 
+  // Where a Value keeps its kind byte and its inline payload (a bool in the
+  // payload's first byte, a long or a double in all eight), for code that
+  // LLVM generates (compiler/jit) to read scalars without a call.
+  struct Layout {
+    size_t size;
+    size_t kind_offset;
+    size_t payload_offset;
+  };
+  static Layout GetLayout();
+
  private:
   struct Node;
   ValueKind kind_ = ValueKind::kNull;

@@ -8,6 +8,7 @@
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "executor/internal/interp.h"
+#include "executor/internal/jit_loop.h"
 
 namespace fqldb::executor {
 
@@ -61,6 +62,8 @@ class Closure : public QueryBody {
   FramePtr env_;
 };
 
+}  // namespace
+
 Status CheckValue(const Value& v) {
   if (v.is_double() && !std::isfinite(v.as_double())) {
     return Status(ErrorCode::kInvalidArgument,
@@ -80,7 +83,11 @@ Status CheckValue(const Value& v) {
   return Status::Ok();
 }
 
-}  // namespace
+const FramePtr* ClosureEnv(const Value& fn, const BoundLambda& lambda) {
+  if (fn.kind() != ValueKind::kQuery || fn.query()->type_tag() != Closure::Tag()) return nullptr;
+  const auto* c = static_cast<const Closure*>(fn.query().get());
+  return &c->lambda() == &lambda ? &c->env() : nullptr;
+}
 
 Status Locate(Status st, const BoundNode& node) {
   if (!st.ok() && !st.has_source_pos()) {
@@ -94,6 +101,15 @@ Interp::Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptio
     : query_(std::move(query)),
       options_(options),
       deadline_(std::chrono::steady_clock::now() + std::min(options.timeout, kMaxTimeout)) {}
+
+Interp::~Interp() = default;
+
+Result<Value> Interp::EvalNested(const BoundNode& n, const FramePtr& env, int extra_depth) {
+  depth_ += extra_depth;
+  Result<Value> r = Eval(n, env);
+  depth_ -= extra_depth;
+  return r;
+}
 
 Status Interp::CheckBudget(const BoundNode& n) {
   if (depth_ > kMaxEvalDepth) {
@@ -206,6 +222,19 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
       FQL_ASSIGN_OR_RETURN(Value v, Eval(*a, env));
       ctx.args.push_back(std::move(v));
     }
+  }
+  Result<Value> r = Invoke(fn, ctx);
+  if (free_args_.size() < kFreeListLimit) {
+    ctx.args.clear();
+    free_args_.push_back(std::move(ctx.args));
+  }
+  return r;
+}
+
+Result<Value> Interp::Invoke(BuiltinFn fn, CallContext& ctx) {
+  const BoundCall& call = ctx.call();
+  const frontend::BuiltinInfo& b = *call.builtin;
+  if (!b.has(frontend::kLazy)) {
     // Charge the work a builtin may do by the size of its input, so that
     // the deadline (and cancellation) is checked around heavy calls too.
     for (const Value& a : ctx.args) {
@@ -226,11 +255,10 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
       }
     }
   }
-  Result<Value> r = fn(ctx);
-  if (free_args_.size() < kFreeListLimit) {
-    ctx.args.clear();
-    free_args_.push_back(std::move(ctx.args));
-  }
+  std::optional<Result<Value>> compiled;
+  if (options_.jit != JitMode::kOff && IsLoopBuiltin(b.id))
+    compiled = RunCompiledLoop(*this, ctx, jit_loops_);
+  Result<Value> r = compiled ? std::move(*compiled) : fn(ctx);
   if (!r.ok()) return Locate(std::move(r).status_move(), call);
   FQL_RETURN_IF_ERROR(Locate(CheckValue(*r), call));
   return r;

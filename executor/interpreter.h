@@ -24,6 +24,11 @@ inline constexpr uint64_t kMaxValueParts = 16u << 20; // parts of a value, share
                                                       // each time (what printing visits)
 inline constexpr std::chrono::milliseconds kMaxTimeout{24LL * 3600 * 1000};  // timeouts clamp here
 
+// Which tier runs the per-element work of Map, Filter, Reduce and Foreach
+// over arrays (a literal lambda): the interpreter, LLVM-compiled loops when
+// they pay off, or compiled loops whenever the call can be compiled.
+enum class JitMode { kOff, kAuto, kAlways };
+
 struct RunOptions {
   // The transaction time: Now() and Time("now") return it.
   Timestamp now;
@@ -35,6 +40,7 @@ struct RunOptions {
   // The transaction that storage functions read and write through; without
   // one they fail with kUnsupported. Not owned.
   internal::StorageContext* storage = nullptr;
+  JitMode jit = JitMode::kAuto;
 };
 
 // Evaluates a bound query with the tree-walking interpreter. `params` fill

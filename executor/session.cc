@@ -32,6 +32,7 @@ ScriptSummary Session::RunScript(std::string_view text,
       run.now = NowTimestamp();
       run.timeout = options_.timeout;
       run.cancel = options_.cancel;
+      run.jit = options_.jit;
       outcome.result = options_.database ? options_.database->Execute(*bound, {}, run, options_.db)
                                          : Run(*bound, {}, run);
     }

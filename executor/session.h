@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "common/value.h"
+#include "executor/interpreter.h"
 
 namespace fqldb::executor {
 
@@ -36,6 +37,7 @@ struct SessionOptions {
   // kUnsupported. Not owned.
   Database* database = nullptr;
   uint64_t db = 0;  // the (child) database queries run in
+  JitMode jit = JitMode::kAuto;  // see RunOptions::jit
 };
 
 // Runs FQL scripts: parses the whole text, then binds and evaluates each

@@ -9,14 +9,25 @@
 
 namespace fqldb::executor::internal {
 
+struct JitLoops;
+
 // The tree-walking evaluator for one query run. Not thread-safe; one per run.
 class Interp {
  public:
   Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptions& options);
+  ~Interp();
 
   Result<Value> Eval(const frontend::BoundNode& n, const FramePtr& env);
   // Applies a lambda value; `site` is the node to blame for a non-lambda.
   Result<Value> Apply(const Value& fn, std::span<const Value> args, const frontend::BoundNode& site);
+  // Runs builtin `fn` for the call in `ctx` once its arguments are in
+  // `ctx.args` (eager builtins): charges the work, checks the deadline,
+  // spreads a varargs array, calls, then locates and checks the result.
+  Result<Value> Invoke(BuiltinFn fn, CallContext& ctx);
+  // Eval() as if `n` sat `extra_depth` levels below the current evaluation
+  // (compiled code evaluates a subtree of a lambda body this way).
+  Result<Value> EvalNested(const frontend::BoundNode& n, const FramePtr& env, int extra_depth);
+  JitMode jit_mode() const { return options_.jit; }
   Timestamp now() const { return options_.now; }
   StorageContext* storage() const { return options_.storage; }
   // Fails with kTimeout (located at `n`) once the run is past its deadline.
@@ -32,6 +43,7 @@ class Interp {
 
   std::shared_ptr<const frontend::BoundQuery> query_;
   RunOptions options_;
+  std::unique_ptr<JitLoops> jit_loops_;  // this run's compiled-loop sites
   std::chrono::steady_clock::time_point deadline_;
   // Free lists that spare the allocator on every lambda application and
   // builtin call: frames nothing captured, and argument vectors.
@@ -46,6 +58,14 @@ class Interp {
   uint32_t steps_ = 0;
   uint64_t work_ = 0;  // input size charged by builtin calls since the last deadline check
 };
+
+// The frame a lambda value closed over, when `fn` is the closure made from
+// the bound lambda `lambda`; nullptr otherwise.
+const FramePtr* ClosureEnv(const Value& fn, const frontend::BoundLambda& lambda);
+
+// The checks every computed value passes: a finite number, nesting and
+// size within the limits.
+Status CheckValue(const Value& v);
 
 // Parses and binds the source of a stored lambda (a stored function's body),
 // which must be exactly one Lambda with no free variables. Cached by text;

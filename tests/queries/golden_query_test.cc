@@ -56,22 +56,41 @@ std::string Normalize(const std::string& out) {
 
 class GoldenQueryTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GoldenQueryTest, MatchesExpectedOutput) {
-  fs::path fql = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".fql");
-  fs::path expected = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".expected");
+// Runs one golden file through `fqldb run` with `--jit mode` and returns its
+// normalized output.
+std::string RunGolden(const std::string& name, const std::string& jit) {
+  fs::path fql = fs::path(FQL_QUERIES_DIR) / (name + ".fql");
   std::string text = ReadFile(fql);
   std::string format = text.rfind("// format: json", 0) == 0 ? "json" : "fql";
-  fs::path data = fs::path(::testing::TempDir()) / ("golden-" + GetParam());
+  fs::path data = fs::path(::testing::TempDir()) / ("golden-" + name + "-" + jit);
   fs::remove_all(data);  // every run starts from an empty database
-  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " run --format " + format +
-                    " --data '" + data.string() + "' '" + fql.string() + "' 2>&1";
-  std::string actual = Normalize(RunCommand(cmd));
+  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " run --jit " + jit + " --format " +
+                    format + " --data '" + data.string() + "' '" + fql.string() + "' 2>&1";
+  std::string out = Normalize(RunCommand(cmd));
+  fs::remove_all(data);
+  return out;
+}
+
+TEST_P(GoldenQueryTest, MatchesExpectedOutput) {
+  fs::path expected = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".expected");
+  std::string actual = RunGolden(GetParam(), "auto");
   if (std::getenv("FQL_UPDATE_GOLDEN")) {
     std::ofstream(expected, std::ios::binary) << actual;
     GTEST_SKIP() << "rewrote " << expected;
   }
   ASSERT_TRUE(fs::exists(expected)) << "missing " << expected;
-  EXPECT_EQ(ReadFile(expected), actual) << "golden output differs for " << fql;
+  EXPECT_EQ(ReadFile(expected), actual) << "golden output differs for " << GetParam();
+}
+
+// The JIT differential: the interpreter alone, and every loop that can be
+// compiled compiled, must both print exactly the expected output, errors
+// and their positions included.
+TEST_P(GoldenQueryTest, SameOutputInterpretedAndCompiled) {
+  fs::path expected = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".expected");
+  ASSERT_TRUE(fs::exists(expected)) << "missing " << expected;
+  std::string want = ReadFile(expected);
+  EXPECT_EQ(want, RunGolden(GetParam(), "off")) << "--jit off differs for " << GetParam();
+  EXPECT_EQ(want, RunGolden(GetParam(), "always")) << "--jit always differs for " << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Queries, GoldenQueryTest, ::testing::ValuesIn(GoldenFiles()),

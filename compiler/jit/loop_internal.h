@@ -1,0 +1,22 @@
+#pragma once
+
+// Shared by the loop planner and the code generator (compiler/jit only).
+#include <vector>
+
+#include "compiler/jit/loop_jit.h"
+
+namespace fqldb::jit::internal {
+
+// How the code generator treats a call in a lambda body.
+enum class LowerAs {
+  kInline,  // typed fast path in generated code, the builtin on its slow path
+  kCall,    // arguments in generated code, then the builtin through EntryPoints::call
+  kEval,    // the whole subtree through EntryPoints::eval (the interpreter)
+};
+
+LowerAs Classify(const frontend::BoundCall& call, const std::vector<bool>& implemented);
+
+// Null, bool, long and double: the kinds generated code keeps unboxed.
+bool IsScalarKind(ValueKind k);
+
+}  // namespace fqldb::jit::internal

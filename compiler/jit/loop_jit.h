@@ -1,0 +1,144 @@
+#pragma once
+
+// Compiles the per-element work of Map, Filter, Reduce and Foreach (a
+// literal lambda applied to every element of an array) into one native loop
+// with LLVM ORC LLJIT. LLVM headers stay in the .cc files.
+//
+// Generated code keeps null, bool, long and double values unboxed and does
+// long and double arithmetic and comparisons inline. Everything else goes
+// through runtime entry points that the executor implements with the very
+// builtins the interpreter calls (see EntryPoints), so both tiers compute the
+// same values and fail with the same errors. An error never unwinds through
+// generated code: an entry point records it and returns nonzero, and the
+// loop returns nonzero at once.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/value.h"
+#include "compiler/frontend/bound_tree.h"
+
+namespace fqldb::jit {
+
+// A value as generated code hands it to an entry point: a null, bool, long
+// or double in `bits` (a double's bit pattern; a bool in bit 0); any other
+// kind in `*box`. `box` may be null only for those four scalar kinds.
+struct Tagged {
+  uint8_t kind;  // a ValueKind
+  int64_t bits;
+  const Value* box;
+};
+static_assert(sizeof(Tagged) == 24, "generated code lays Tagged out as {i8, i64, ptr}");
+
+// The runtime the executor provides. `rt` is the executor's state for one
+// loop run; `site` indexes LoopPlan::sites. Every entry point that can fail
+// returns 0 on success, or records the error in `rt` and returns nonzero.
+struct EntryPoints {
+  // Calls the eager builtin at `site` with its evaluated arguments, exactly
+  // as the interpreter does once it has evaluated them; result in `*out`.
+  int32_t (*call)(void* rt, uint32_t site, const Tagged* args, uint32_t n, Value* out);
+  // Builds the array or object literal at `site` from its evaluated parts.
+  int32_t (*make)(void* rt, uint32_t site, const Tagged* parts, uint32_t n, Value* out);
+  // Evaluates the subtree at `site` with the interpreter; `locals` are the
+  // lambda frame's slots (`n` = its size).
+  int32_t (*eval)(void* rt, uint32_t site, const Tagged* locals, uint32_t n, Value* out);
+  // Fails with "Boolean expected, <type> provided." at argument `arg` of the
+  // call at `site`. Always returns nonzero.
+  int32_t (*not_bool)(void* rt, uint32_t site, uint32_t arg, const Tagged* v);
+  // Checks the query's deadline and cancellation (every few thousand elements).
+  int32_t (*tick)(void* rt);
+  // Appends `*v` to the output array (`out` is an Array*).
+  int32_t (*push)(void* rt, void* out, const Tagged* v);
+  // Appends the element `*v` itself to the output array (Filter).
+  int32_t (*push_value)(void* rt, void* out, const Value* v);
+  // Stores `*v` into `*dst`.
+  int32_t (*store)(void* rt, Value* dst, const Tagged* v);
+};
+
+enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach };
+
+// The loop signature: 0 when every element was processed, nonzero after an
+// entry point failed. `inputs` holds LoopPlan::consts then the captured
+// variables; `temps` one Value per site; `acc` the Reduce accumulator (the
+// initial value on entry, the result on return); `out` the Array that Map
+// and Filter append to.
+using LoopFn = int32_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
+                           Value* temps, Value* acc, void* out);
+
+// What one call site needs to run a compiled loop. Equal `key`s compile to
+// the same code: constants, positions and captured values are inputs, not
+// part of the code.
+struct LoopPlan {
+  LoopKind kind = LoopKind::kMap;
+  const frontend::BoundCall* call = nullptr;
+  const frontend::BoundLambda* lambda = nullptr;
+  size_t collection_arg = 0;  // which argument of `call` holds the elements
+  size_t lambda_arg = 0;
+  std::string key;
+  std::vector<const Value*> consts;
+  // Variables of enclosing frames: (hops from the closure's frame, slot).
+  std::vector<std::pair<int, int>> captures;
+  // Nodes that generated code reaches the runtime for; site 0 is `call`.
+  std::vector<const frontend::BoundNode*> sites;
+  // For each site, how deep it sits below the lambda (eval sites use it so
+  // that evaluation-depth limits match the interpreter's).
+  std::vector<int> site_depth;
+  // Which builtins the runtime implements (indexed by BuiltinId).
+  const std::vector<bool>* implemented = nullptr;
+};
+
+// Plans `call` when it is Map, Filter, Foreach or Reduce with a literal
+// lambda of the right arity, whose body holds no nested Lambda and only
+// builtins that `implemented` marks (indexed by BuiltinId). nullopt: not
+// compiled; the interpreter runs it.
+std::optional<LoopPlan> PlanLoop(const frontend::BoundCall& call,
+                                 const std::vector<bool>& implemented);
+
+class CompiledLoop {
+ public:
+  CompiledLoop(LoopFn fn, double compile_ms, std::shared_ptr<void> code)
+      : fn_(fn), compile_ms_(compile_ms), code_(std::move(code)) {}
+  LoopFn fn() const { return fn_; }
+  double compile_ms() const { return compile_ms_; }
+
+ private:
+  LoopFn fn_;
+  double compile_ms_;
+  std::shared_ptr<void> code_;  // frees the machine code with the last user
+};
+
+struct JitStats {
+  uint64_t compiles = 0;
+  uint64_t hits = 0;
+  uint64_t evictions = 0;
+  double compile_ms_total = 0;
+};
+
+// One LLJIT instance and its compile cache. Thread-safe.
+class LoopJit {
+ public:
+  // `capacity`: compiled shapes kept (least recently used ones are freed).
+  static Result<std::unique_ptr<LoopJit>> Create(const EntryPoints& entry_points, size_t capacity);
+  ~LoopJit();
+
+  // The compiled loop for `plan`'s shape, or nullptr if none is cached.
+  std::shared_ptr<const CompiledLoop> Find(const std::string& key);
+  // Finds or compiles. Errors: kInternal with LLVM's message.
+  Result<std::shared_ptr<const CompiledLoop>> Compile(const LoopPlan& plan);
+  // Counts a run of `key` by the interpreter and returns how many there
+  // have been (bounded memory; approximate once many shapes are seen).
+  uint32_t NoteInterpreted(const std::string& key);
+  JitStats stats() const;
+
+ private:
+  struct Impl;
+  explicit LoopJit(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fqldb::jit

@@ -1,0 +1,274 @@
+// Compiled loops (compiler/jit/loop_jit.h through the executor): every
+// result and every error must equal the interpreter's, and the JIT must
+// really run (the compile counters prove it).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/time_codec.h"
+#include "common/value_printer.h"
+#include "compiler/frontend/binder.h"
+#include "compiler/frontend/parser.h"
+#include "executor/internal/jit_loop.h"
+#include "executor/interpreter.h"
+
+namespace fqldb::executor {
+namespace {
+
+struct Outcome {
+  std::string text;  // the value as FQL, or the error with its position
+  bool ok = false;
+};
+
+std::string PositionText(const std::vector<PathElem>& position) {
+  std::string out;
+  for (const auto& p : position) {
+    if (const auto* s = std::get_if<std::string>(&p)) {
+      out += "/" + *s;
+    } else {
+      out += "/" + std::to_string(std::get<int64_t>(p));
+    }
+  }
+  return out;
+}
+
+Outcome RunQuery(const std::string& text, JitMode mode, std::vector<std::string> names = {},
+                 std::vector<Value> params = {},
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  auto parsed = frontend::ParseScript(text);
+  if (!parsed.ok()) return {"parse: " + parsed.errors[0].ToString()};
+  frontend::BindOptions opts;
+  opts.params = std::move(names);
+  auto bound = frontend::Bind(*parsed.script->queries.at(0), opts);
+  if (!bound.ok()) return {"bind: " + bound.status().ToString()};
+  RunOptions run;
+  run.now = NowTimestamp();
+  run.timeout = timeout;
+  run.jit = mode;
+  auto r = executor::Run(*bound, params, run);
+  if (r.ok()) return {ToFql(*r), true};
+  return {r.status().ToString() + " " + PositionText(r.status().position())};
+}
+
+jit::JitStats Stats() { return internal::SharedLoopJit()->stats(); }
+
+// Runs `text` both ways; returns the compiled run's outcome.
+Outcome Same(const std::string& text, std::vector<std::string> names = {},
+             std::vector<Value> params = {}) {
+  Outcome off = RunQuery(text, JitMode::kOff, names, params);
+  Outcome on = RunQuery(text, JitMode::kAlways, names, params);
+  EXPECT_EQ(off.text, on.text) << text;
+  return on;
+}
+
+TEST(LoopJitTest, CompilesAndAgreesOnArithmeticLoops) {
+  ASSERT_NE(internal::SharedLoopJit(), nullptr);
+  uint64_t before = Stats().compiles + Stats().hits;
+  EXPECT_EQ(Same("Reduce((acc, x) => Add(acc, x), 0, [1, 2, 3, 4])").text, "10");
+  EXPECT_EQ(Same("Map([1, 2.5, -3], x => Multiply(x, 2))").text, "[ 2, 5.0, -6 ]");
+  EXPECT_EQ(Same("Filter([1, 2, 3, 4, 5, 6], x => Equals(Modulo(x, 2), 0))").text, "[ 2, 4, 6 ]");
+  EXPECT_EQ(
+      Same("Map([7, -7], x => [Divide(x, 2), Modulo(x, -3), Modulo(x, -1), Divide(x, 0.5)])").text,
+      "[ [ 3, 1, 0, 14.0 ], [ -3, -1, 0, -14.0 ] ]");
+  EXPECT_EQ(
+      Same("Map([1, 2, 3], x => If(GT(x, 1), And(LT(x, 3), true), Or(false, Not(true))))").text,
+      "[ false, true, false ]");
+  EXPECT_EQ(Same("Foreach([1, 2], x => Add(x, 1))").text, "[ 1, 2 ]");
+  EXPECT_GE(Stats().compiles + Stats().hits, before + 6) << "the loops did not run compiled";
+}
+
+TEST(LoopJitTest, ValuesOtherThanNumbersGoThroughTheBuiltins) {
+  EXPECT_EQ(Same("Reduce((acc, x) => Concat([acc, ToString(x)]), '', [1, 2, 3])").text, "'123'");
+  EXPECT_EQ(Same("Map([1, 2], x => [x, {v: x, s: Concat(['n', ToString(x)])}])").text,
+            "[ [ 1, { v: 1, s: 'n1' } ], [ 2, { v: 2, s: 'n2' } ] ]");
+  EXPECT_EQ(Same("Map([1, 2, 3], x => Select(['a'], {a: x}))").text, "[ 1, 2, 3 ]");
+  EXPECT_EQ(Same("Map(['a', null, true, 1.5, [1]], x => Equals(x, x))").text,
+            "[ true, true, true, true, true ]");
+  EXPECT_EQ(
+      Same("Map([1, 1.0, 'a'], x => [Equals(x, 1), LT(x, 2), GTE(x, 1.0)])").text.substr(0, 1),
+      "[");
+  // Outer variables, Let inside the body, and a page in and out.
+  EXPECT_EQ(Same("Let({k: 10, s: 'x'}, Map([1, 2], x => Let({y: Add(x, k)}, [y, s])))").text,
+            "[ [ 11, 'x' ], [ 12, 'x' ] ]");
+  EXPECT_EQ(Same("Reduce((a, x) => If(GT(x, a), x, a), 0, [3, 9, 2])").text, "9");
+}
+
+TEST(LoopJitTest, ErrorsMatchTheInterpreterExactly) {
+  for (const char* q : {
+           "Map([1, 2], x => Add(x, 'a'))",
+           "Filter([1, 2], x => x)",
+           "Reduce((a, x) => Add(a, x), 9223372036854775807, [1])",
+           "Reduce((a, x) => Multiply(a, x), -9223372036854775807, [2])",
+           "Map([1e308], x => Multiply(x, 10))",
+           "Map([1, 0], x => Divide(10, x))",
+           "Map([1, 0], x => Modulo(10, x))",
+           "Map([1.5, 0.0], x => Divide(1, x))",
+           "Map([-9223372036854775807], x => Divide(Subtract(x, 1), -1))",
+           "Map([1, 2], x => If(x, 1, 2))",
+           "Map([true, 1], x => And(true, x))",
+           "Map([false, 1], x => Or(x, false))",
+           "Map([true, 1], x => Not(x))",
+           "Map([1], x => Abort('stop'))",
+           "Map([1, 2], x => Nonexistent(x))",
+           "Map(1, x => x)",
+           "Reduce((a, x) => Add(a, x), 0, 'abc')",
+       }) {
+    Outcome o = Same(q);
+    EXPECT_FALSE(o.ok) << q << " -> " << o.text;
+  }
+}
+
+TEST(LoopJitTest, ConstantsAreInputsSoShapesShareCode) {
+  Same("Map([1, 2, 3], x => Add(x, 1000001))");
+  uint64_t compiles = Stats().compiles;
+  EXPECT_EQ(Same("Map([1, 2, 3], x => Add(x, 2000002))").text, "[ 2000003, 2000004, 2000005 ]");
+  EXPECT_EQ(Stats().compiles, compiles) << "a different constant recompiled the same shape";
+  // A double constant is a different shape (its kind is compiled in).
+  Same("Map([1, 2, 3], x => Add(x, 0.5))");
+  EXPECT_EQ(Stats().compiles, compiles + 1);
+}
+
+TEST(LoopJitTest, NestedLambdasStayInterpreted) {
+  uint64_t compiles = Stats().compiles;
+  uint64_t hits = Stats().hits;
+  EXPECT_EQ(Same("Map([1, 2], x => Map([x], y => Multiply(y, 10001)))").text,
+            "[ [ 10001 ], [ 20002 ] ]");
+  // The inner Map compiles (its lambda is literal and flat); the outer cannot.
+  EXPECT_LE(Stats().compiles + Stats().hits, compiles + hits + 2);
+  EXPECT_EQ(Same("Map([[1, 2]], (a, b) => Add(a, b))").text,
+            "[ 3 ]");  // destructuring: interpreted
+}
+
+TEST(LoopJitTest, AutoModeCompilesLargeLoopsOnly) {
+  Array big;
+  for (int i = 0; i < static_cast<int>(internal::kCompileAtElements); ++i)
+    big.push_back(Value::Long(i));
+  Value arr = Value::MakeArray(std::move(big));
+  uint64_t compiles = Stats().compiles;
+  Outcome small = RunQuery("Map([1, 2], x => Subtract(x, 777))", JitMode::kAuto);
+  EXPECT_EQ(small.text, "[ -776, -775 ]");
+  EXPECT_EQ(Stats().compiles, compiles) << "auto compiled a two-element loop on its first run";
+  Outcome large = RunQuery("Reduce((a, x) => Subtract(a, Multiply(x, 3)), 7, arr)", JitMode::kAuto,
+                           {"arr"}, {arr});
+  int64_t n = static_cast<int64_t>(internal::kCompileAtElements);
+  EXPECT_EQ(large.text, std::to_string(7 - 3 * n * (n - 1) / 2));
+  EXPECT_EQ(Stats().compiles, compiles + 1);
+}
+
+TEST(LoopJitTest, LongLoopsStopAtTheDeadline) {
+  Array big(3000000, Value::Long(1));
+  Value arr = Value::MakeArray(std::move(big));
+  for (JitMode mode : {JitMode::kOff, JitMode::kAlways}) {
+    // Each element does enough work that the whole loop takes far longer than 1 ms.
+    Outcome o =
+        RunQuery("Reduce((a, x) => Add(a, Length(Concat([ToString(x), 'abcdefgh']))), 0, arr)",
+                 mode, {"arr"}, {arr}, std::chrono::milliseconds(1));
+    EXPECT_FALSE(o.ok);
+    EXPECT_NE(o.text.find("time"), std::string::npos) << o.text;
+  }
+}
+
+// Random expression trees over random element values: both tiers must
+// give the same value or the same error.
+class RandomExpr {
+ public:
+  explicit RandomExpr(uint32_t seed) : rng_(seed) {}
+
+  std::string Expr(int depth) {
+    int choice = Pick(depth <= 0 ? 3 : 12);
+    switch (choice) {
+      case 0:
+        return "x";
+      case 1:
+        return Literal();
+      case 2:
+        return "k";
+      case 3:
+      case 4:
+        return Call(kArith[Pick(5)], depth);
+      case 5:
+      case 6:
+        return Call(kCompare[Pick(5)], depth);
+      case 7:
+        return "If(" + Expr(depth - 1) + ", " + Expr(depth - 1) + ", " + Expr(depth - 1) + ")";
+      case 8:
+        return std::string(Pick(2) ? "And(" : "Or(") + Expr(depth - 1) + ", " + Expr(depth - 1) +
+               ")";
+      case 9:
+        return "Not(" + Expr(depth - 1) + ")";
+      case 10:
+        return "[" + Expr(depth - 1) + ", " + Expr(depth - 1) + "]";
+      default:
+        return "Let({t: " + Expr(depth - 1) + "}, " + Call("Add", depth) + ")";
+    }
+  }
+
+  std::string Literal() {
+    switch (Pick(8)) {
+      case 0:
+        return std::to_string(static_cast<int64_t>(rng_()) % 7 - 3);
+      case 1:
+        return "9223372036854775807";
+      case 2:
+        return "-9223372036854775808";
+      case 3:
+        return std::to_string(Pick(5)) + ".5";
+      case 4:
+        return "0";
+      case 5:
+        return Pick(2) ? "true" : "false";
+      case 6:
+        return "null";
+      default:
+        return "'s'";
+    }
+  }
+
+  int Pick(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
+
+ private:
+  std::string Call(const char* fn, int depth) {
+    return std::string(fn) + "(" + Expr(depth - 1) + ", " + Expr(depth - 1) + ")";
+  }
+  static constexpr const char* kArith[5] = {"Add", "Subtract", "Multiply", "Divide", "Modulo"};
+  static constexpr const char* kCompare[5] = {"Equals", "LT", "LTE", "GT", "GTE"};
+  std::mt19937 rng_;
+};
+
+const int kRandomCases =
+    std::getenv("FQL_JIT_RANDOM_CASES") ? std::atoi(std::getenv("FQL_JIT_RANDOM_CASES")) : 300;
+
+TEST(LoopJitTest, RandomExpressionsAgreeWithTheInterpreter) {
+  RandomExpr gen(std::getenv("FQL_JIT_SEED") ? std::atoi(std::getenv("FQL_JIT_SEED")) : 20261124);
+  int failures = 0;
+  uint64_t compiles = Stats().compiles + Stats().hits;
+  for (int i = 0; i < kRandomCases && failures < 5; ++i) {
+    std::string elems;
+    for (int j = 0; j < 6; ++j) elems += (j ? ", " : "") + gen.Literal();
+    std::string body = gen.Expr(3);
+    std::string q;
+    switch (gen.Pick(3)) {
+      case 0:
+        q = "Let({k: " + gen.Literal() + "}, Map([" + elems + "], x => " + body + "))";
+        break;
+      case 1:
+        q = "Let({k: " + gen.Literal() + "}, Filter([" + elems + "], x => " + body + "))";
+        break;
+      default:
+        // The accumulator is `k` here, so bodies read it.
+        q = "Reduce((k, x) => " + body + ", 1, [" + elems + "])";
+        break;
+    }
+    Outcome off = RunQuery(q, JitMode::kOff);
+    Outcome on = RunQuery(q, JitMode::kAlways);
+    if (off.text != on.text) {
+      ++failures;
+      ADD_FAILURE() << q << "\n  interpreter: " << off.text << "\n  compiled:    " << on.text;
+    }
+  }
+  EXPECT_GT(Stats().compiles + Stats().hits, compiles + kRandomCases / 2)
+      << "most random loops should have run compiled";
+}
+
+}  // namespace
+}  // namespace fqldb::executor
