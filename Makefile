@@ -25,6 +25,7 @@ bench: build
 	$(BUILD_DIR)/bin/fql_bench_language
 	$(BUILD_DIR)/bin/fql_bench_storage
 	$(BUILD_DIR)/bin/fql_bench_doc_codec
+	$(BUILD_DIR)/bin/fql_bench_jit
 
 clean:
 	rm -rf $(BUILD_DIR)

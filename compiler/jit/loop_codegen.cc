@@ -58,7 +58,7 @@ class CodeGen {
   llvm::Function* Build(const std::string& name) {
     DeclareRuntime();
     auto* fn_type =
-        llvm::FunctionType::get(i32_, {ptr_, ptr_, i64_, ptr_, ptr_, ptr_, ptr_}, false);
+        llvm::FunctionType::get(i64_, {ptr_, ptr_, i64_, ptr_, ptr_, ptr_, ptr_}, false);
     fn_ = llvm::Function::Create(fn_type, llvm::Function::ExternalLinkage, name, mod_);
     rt_ = fn_->getArg(0);
     data_ = fn_->getArg(1);
@@ -73,7 +73,7 @@ class CodeGen {
     entry_ = Block("entry");
     err_ = Block("error");
     b_.SetInsertPoint(err_);
-    b_.CreateRet(b_.getInt32(1));
+    b_.CreateRet(b_.getInt64(-1));
 
     b_.SetInsertPoint(entry_);
     inputs_ = b_.CreateBitCast(fn_->getArg(3), ptr_->getPointerTo());
@@ -88,6 +88,8 @@ class CodeGen {
     b_.SetInsertPoint(head);
     llvm::PHINode* i = b_.CreatePHI(i64_, 3, "i");
     i->addIncoming(b_.getInt64(0), entry_);
+    llvm::PHINode* kept = b_.CreatePHI(i64_, 3, "kept");  // Filter's output count
+    kept->addIncoming(b_.getInt64(0), entry_);
     llvm::PHINode *acc_kind = nullptr, *acc_bits = nullptr, *acc_box = nullptr;
     if (reduce) {
       acc_kind = b_.CreatePHI(i8_, 3, "acc.kind");
@@ -113,21 +115,26 @@ class CodeGen {
     TV r = Lower(*plan_.lambda->body, 1);
 
     TV next_acc{};
+    llvm::Value* next_kept = kept;
     switch (plan_.kind) {
-      case LoopKind::kMap:
-        Check(b_.CreateCall(push_, {rt_, out_, TaggedArray({r})}));
-        break;
-      case LoopKind::kForeach:
-        break;
+      case LoopKind::kMap: WriteOut(b_.CreateGEP(i8_, out_, b_.CreateMul(i, b_.getInt64(layout_.size))), r); break;
+      case LoopKind::kForeach: break;
       case LoopKind::kFilter: {
         RequireBool(r, /*site=*/0, /*arg=*/1);
         llvm::BasicBlock* keep = Block("filter.keep");
         llvm::BasicBlock* skip = Block("filter.next");
+        llvm::BasicBlock* from = b_.GetInsertBlock();
         b_.CreateCondBr(Truth(r), keep, skip);
         b_.SetInsertPoint(keep);
-        Check(b_.CreateCall(push_value_, {rt_, out_, elem}));
+        WriteOut(b_.CreateGEP(i8_, out_, b_.CreateMul(kept, b_.getInt64(layout_.size))), x);
+        llvm::Value* plus_one = b_.CreateAdd(kept, b_.getInt64(1));
+        llvm::BasicBlock* keep_end = b_.GetInsertBlock();
         b_.CreateBr(skip);
         b_.SetInsertPoint(skip);
+        llvm::PHINode* count = b_.CreatePHI(i64_, 2);
+        count->addIncoming(kept, from);
+        count->addIncoming(plus_one, keep_end);
+        next_kept = count;
         break;
       }
       case LoopKind::kReduce: {
@@ -159,6 +166,7 @@ class CodeGen {
     b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(0)), head, err_, Likely());
     for (llvm::BasicBlock* from : {latch, tick}) {
       i->addIncoming(i_next, from);
+      kept->addIncoming(next_kept, from);
       if (reduce) {
         acc_kind->addIncoming(next_acc.kind, from);
         acc_bits->addIncoming(next_acc.bits, from);
@@ -178,7 +186,10 @@ class CodeGen {
       b_.CreateBr(ret);
       b_.SetInsertPoint(ret);
     }
-    b_.CreateRet(b_.getInt32(0));
+    llvm::Value* written = plan_.kind == LoopKind::kMap      ? size_
+                           : plan_.kind == LoopKind::kFilter ? static_cast<llvm::Value*>(kept)
+                                                             : b_.getInt64(0);
+    b_.CreateRet(written);
     return fn_;
   }
 
@@ -196,10 +207,7 @@ class CodeGen {
     not_bool_ = mod_.getOrInsertFunction(
         "fql_rt_not_bool", llvm::FunctionType::get(i32_, {ptr_, i32_, i32_, ptr_}, false));
     tick_ = mod_.getOrInsertFunction("fql_rt_tick", llvm::FunctionType::get(i32_, {ptr_}, false));
-    auto* out_fn = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_}, false);
-    push_ = mod_.getOrInsertFunction("fql_rt_push", out_fn);
-    push_value_ = mod_.getOrInsertFunction("fql_rt_push_value", out_fn);
-    store_ = mod_.getOrInsertFunction("fql_rt_store", out_fn);
+    store_ = mod_.getOrInsertFunction("fql_rt_store", llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_}, false));
   }
 
   llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(ctx_, name, fn_); }
@@ -245,6 +253,24 @@ class CodeGen {
       b_.CreateStore(vals[i].box, b_.CreateStructGEP(tagged_, slot, 2));
     }
     return b_.CreateBitCast(arr, ptr_);
+  }
+
+  // Writes `v` into the output slot `dst` (a null Value): a scalar's kind
+  // and payload inline, anything else through the store entry point.
+  void WriteOut(llvm::Value* dst, const TV& v) {
+    llvm::BasicBlock* inline_bb = Block("out.scalar");
+    llvm::BasicBlock* boxed = Block("out.boxed");
+    llvm::BasicBlock* done = Block("out.done");
+    b_.CreateCondBr(IsScalar(v.kind), inline_bb, boxed, Likely());
+    b_.SetInsertPoint(inline_bb);
+    b_.CreateStore(v.kind, b_.CreateConstGEP1_64(i8_, dst, layout_.kind_offset));
+    b_.CreateStore(v.bits, b_.CreateBitCast(b_.CreateConstGEP1_64(i8_, dst, layout_.payload_offset),
+                                            i64_->getPointerTo()));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(boxed);
+    Check(b_.CreateCall(store_, {rt_, dst, TaggedArray({v})}));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
   }
 
   llvm::Value* Temp(uint32_t site) {
@@ -602,7 +628,7 @@ class CodeGen {
   std::unordered_map<const BoundNode*, uint32_t> site_of_;
   std::unordered_map<const Value*, uint32_t> const_of_;
   std::unordered_map<uint64_t, uint32_t> capture_of_;
-  llvm::FunctionCallee call_, make_, eval_, not_bool_, tick_, push_, push_value_, store_;
+  llvm::FunctionCallee call_, make_, eval_, not_bool_, tick_, store_;
   llvm::Function* fn_ = nullptr;
   llvm::Value *rt_ = nullptr, *data_ = nullptr, *size_ = nullptr, *inputs_ = nullptr,
               *temps_ = nullptr, *acc_ = nullptr, *out_ = nullptr;
@@ -620,6 +646,6 @@ llvm::Function* EmitLoop(const LoopPlan& plan, llvm::LLVMContext& ctx, llvm::Mod
 
 const char* const kEntryPointNames[kNumEntryPoints] = {
     "fql_rt_call", "fql_rt_make", "fql_rt_eval",       "fql_rt_not_bool",
-    "fql_rt_tick", "fql_rt_push", "fql_rt_push_value", "fql_rt_store"};
+    "fql_rt_tick", "fql_rt_store"};
 
 }  // namespace fqldb::jit::internal

@@ -1,5 +1,5 @@
 // LoopJit: one ORC LLJIT with the runtime's entry points defined in it, a
-// compile pipeline (IR, LLVM's O2 passes, machine code) and an LRU cache of
+// compile pipeline (IR, light cleanup passes, machine code) and an LRU cache of
 // compiled loops keyed by shape.
 #include "compiler/jit/loop_jit.h"
 
@@ -10,6 +10,9 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -38,19 +41,28 @@ void InitNativeTarget() {
   });
 }
 
-// LLVM's standard O2 pipeline over one module.
-void Optimize(llvm::Module& mod, llvm::TargetMachine* tm) {
+// A light cleanup (common subexpressions, instruction combining, CFG
+// simplification) before instruction selection. LLVM's O2 pipeline made no
+// measurable difference to these loops at twice the compile time; see
+// docs/benchmarks.md ("JIT compile settings").
+void Optimize(llvm::Module& mod) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm);
+  llvm::PassBuilder pb;
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(mod, mam);
+  llvm::FunctionPassManager fpm;
+  fpm.addPass(llvm::EarlyCSEPass());
+  fpm.addPass(llvm::InstCombinePass());
+  fpm.addPass(llvm::SimplifyCFGPass());
+  llvm::ModulePassManager mpm;
+  mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  mpm.run(mod, mam);
 }
 
 constexpr uint32_t kSeenLimit = 4096;  // shapes whose interpreted runs are counted
@@ -59,11 +71,11 @@ constexpr uint32_t kSeenLimit = 4096;  // shapes whose interpreted runs are coun
 
 struct LoopJit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
-  std::unique_ptr<llvm::TargetMachine> tm;
+  std::unique_ptr<llvm::TargetMachine> tm;  // for the module's triple
   size_t capacity = 0;
   std::atomic<uint64_t> next_name{0};
 
-  std::mutex compile_mu;  // one compile at a time (the pass pipeline shares `tm`)
+  std::mutex compile_mu;  // one compile at a time (no duplicate work for one shape)
   mutable std::mutex mu;  // guards everything below
   using Entry = std::pair<std::string, std::shared_ptr<const CompiledLoop>>;
   std::list<Entry> lru;  // most recently used first
@@ -88,7 +100,9 @@ Result<std::unique_ptr<LoopJit>> LoopJit::Create(const EntryPoints& ep, size_t c
   impl->capacity = std::max<size_t>(1, capacity);
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) return FromLlvm(jtmb.takeError());
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+  // Instruction selection at "Less": "None" (fast isel) compiles twice as
+  // fast but its loops ran about 2.7x slower.
+  jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Less);
   auto tm = jtmb->createTargetMachine();
   if (!tm) return FromLlvm(tm.takeError());
   impl->tm = std::move(*tm);
@@ -99,10 +113,9 @@ Result<std::unique_ptr<LoopJit>> LoopJit::Create(const EntryPoints& ep, size_t c
   // The runtime entry points, by name, and libc/libm for what LLVM itself
   // may call (fmod for a double remainder, memcpy).
   const void* addrs[internal::kNumEntryPoints] = {
-      reinterpret_cast<const void*>(ep.call),       reinterpret_cast<const void*>(ep.make),
-      reinterpret_cast<const void*>(ep.eval),       reinterpret_cast<const void*>(ep.not_bool),
-      reinterpret_cast<const void*>(ep.tick),       reinterpret_cast<const void*>(ep.push),
-      reinterpret_cast<const void*>(ep.push_value), reinterpret_cast<const void*>(ep.store)};
+      reinterpret_cast<const void*>(ep.call),     reinterpret_cast<const void*>(ep.make),
+      reinterpret_cast<const void*>(ep.eval),     reinterpret_cast<const void*>(ep.not_bool),
+      reinterpret_cast<const void*>(ep.tick),     reinterpret_cast<const void*>(ep.store)};
   llvm::orc::SymbolMap symbols;
   for (size_t i = 0; i < internal::kNumEntryPoints; ++i) {
     if (!addrs[i]) return Status(ErrorCode::kInternal, "JIT entry point missing");
@@ -158,7 +171,7 @@ Result<std::shared_ptr<const CompiledLoop>> LoopJit::Compile(const LoopPlan& pla
     return Status(ErrorCode::kInternal,
                   "JIT produced invalid IR for " + plan.key + ": " + os.str());
   }
-  Optimize(*mod, impl_->tm.get());
+  Optimize(*mod);
 
   llvm::orc::ResourceTrackerSP tracker = impl_->jit->getMainJITDylib().createResourceTracker();
   if (auto err = impl_->jit->addIRModule(

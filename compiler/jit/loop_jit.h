@@ -52,23 +52,21 @@ struct EntryPoints {
   int32_t (*not_bool)(void* rt, uint32_t site, uint32_t arg, const Tagged* v);
   // Checks the query's deadline and cancellation (every few thousand elements).
   int32_t (*tick)(void* rt);
-  // Appends `*v` to the output array (`out` is an Array*).
-  int32_t (*push)(void* rt, void* out, const Tagged* v);
-  // Appends the element `*v` itself to the output array (Filter).
-  int32_t (*push_value)(void* rt, void* out, const Value* v);
-  // Stores `*v` into `*dst`.
+  // Stores `*v` into `*dst` (a value that is not a null, bool, long or
+  // double: generated code writes those itself).
   int32_t (*store)(void* rt, Value* dst, const Tagged* v);
 };
 
 enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach };
 
-// The loop signature: 0 when every element was processed, nonzero after an
-// entry point failed. `inputs` holds LoopPlan::consts then the captured
+// The loop signature. `inputs` holds LoopPlan::consts then the captured
 // variables; `temps` one Value per site; `acc` the Reduce accumulator (the
-// initial value on entry, the result on return); `out` the Array that Map
-// and Filter append to.
-using LoopFn = int32_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
-                           Value* temps, Value* acc, void* out);
+// initial value on entry, the result on return); `out` `n` null Values
+// that Map fills and Filter fills from the front. Returns how many output
+// values were written (Map: n; Filter: the kept ones; else 0), or -1 after
+// an entry point failed.
+using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs, Value* temps,
+                           Value* acc, Value* out);
 
 // What one call site needs to run a compiled loop. Equal `key`s compile to
 // the same code: constants, positions and captured values are inputs, not

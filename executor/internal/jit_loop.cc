@@ -124,20 +124,6 @@ extern "C" int32_t fql_rt_tick(void* rt_ptr) {
   return Guard(rt_ptr, [](LoopRuntime& rt) { return rt.interp.CheckDeadline(*rt.plan.call); });
 }
 
-extern "C" int32_t fql_rt_push(void* rt_ptr, void* out, const Tagged* v) {
-  return Guard(rt_ptr, [&](LoopRuntime&) {
-    static_cast<Array*>(out)->push_back(FromTagged(*v));
-    return Status::Ok();
-  });
-}
-
-extern "C" int32_t fql_rt_push_value(void* rt_ptr, void* out, const Value* v) {
-  return Guard(rt_ptr, [&](LoopRuntime&) {
-    static_cast<Array*>(out)->push_back(*v);
-    return Status::Ok();
-  });
-}
-
 extern "C" int32_t fql_rt_store(void* rt_ptr, Value* dst, const Tagged* v) {
   return Guard(rt_ptr, [&](LoopRuntime&) {
     *dst = FromTagged(*v);
@@ -164,8 +150,7 @@ constexpr size_t kJitCacheShapes = 512;
 jit::LoopJit* SharedLoopJit() {
   // Never destroyed: compiled code may be running on other threads at exit.
   static jit::LoopJit* const instance = []() -> jit::LoopJit* {
-    jit::EntryPoints ep{&fql_rt_call, &fql_rt_make, &fql_rt_eval,       &fql_rt_not_bool,
-                        &fql_rt_tick, &fql_rt_push, &fql_rt_push_value, &fql_rt_store};
+    jit::EntryPoints ep{&fql_rt_call, &fql_rt_make, &fql_rt_eval, &fql_rt_not_bool, &fql_rt_tick, &fql_rt_store};
     auto created = jit::LoopJit::Create(ep, kJitCacheShapes);
     if (!created.ok()) {
       std::fprintf(stderr, "fqldb: JIT unavailable, interpreting: %s\n",
@@ -233,13 +218,18 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan.sites.size());
   Value acc = plan.kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
-  Array out;
-  if (plan.kind == jit::LoopKind::kMap) out.reserve(elems.size());
+  // Map and Filter write their output in place: n null Values.
+  bool fills = plan.kind == jit::LoopKind::kMap || plan.kind == jit::LoopKind::kFilter;
+  Array out(fills ? elems.size() : 0);
 
   LoopRuntime rt{interp, plan, *env, nullptr, Status::Ok()};
-  int32_t rc =
-      site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(), temps.data(), &acc, &out);
-  if (rc != 0) return Result<Value>(std::move(rt.error));
+  int64_t written =
+      site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(), temps.data(), &acc, out.data());
+  if (written < 0) return Result<Value>(std::move(rt.error));
+  if (fills) {
+    out.resize(static_cast<size_t>(written));
+    if (out.size() < out.capacity() / 4) out.shrink_to_fit();  // a very selective Filter
+  }
   switch (plan.kind) {
     case jit::LoopKind::kMap:
     case jit::LoopKind::kFilter:
