@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/time_codec.h"
+#include "bench/bench_support.h"
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "executor/internal/jit_loop.h"
@@ -27,27 +28,8 @@ using fqldb::executor::JitMode;
 
 double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-std::shared_ptr<const fqldb::frontend::BoundQuery> Compile(const std::string& text,
-                                                           std::vector<std::string> params = {}) {
-  auto parsed = fqldb::frontend::ParseScript(text);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "parse: %s\n", parsed.errors[0].ToString().c_str());
-    std::exit(1);
-  }
-  fqldb::frontend::BindOptions opts;
-  opts.params = std::move(params);
-  auto bound = fqldb::frontend::Bind(*parsed.script->queries[0], opts);
-  if (!bound.ok()) {
-    std::fprintf(stderr, "bind: %s\n", bound.status().ToString().c_str());
-    std::exit(1);
-  }
-  return *bound;
-}
+using fqldb::bench::CompileQuery;
+using fqldb::bench::Median;
 
 Value RunQuery(const std::shared_ptr<const fqldb::frontend::BoundQuery>& q, const std::vector<Value>& params,
                JitMode mode) {
@@ -123,7 +105,7 @@ void BenchArrays() {
               kRuns);
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   for (const ArrayCase& c : cases) {
-    auto q = Compile(c.fql, {"arr"});
+    auto q = CompileQuery(c.fql, {"arr"});
     RunQuery(q, {arr}, JitMode::kAlways);  // compile once, outside the timing
     std::vector<double> interp, jit, hand;
     for (int r = 0; r < kRuns; ++r) {
@@ -179,7 +161,7 @@ void BenchCompile() {
   std::vector<double> compile_ms;
   std::vector<double> hit_us, interp_us;
   for (const char* text : kShapes) {
-    auto q = Compile(text, {"arr"});
+    auto q = CompileQuery(text, {"arr"});
     double before = jit->stats().compile_ms_total;
     uint64_t compiles = jit->stats().compiles;
     RunQuery(q, {small}, JitMode::kAlways);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "common/time_codec.h"
 #include "compiler/frontend/binder.h"
 #include "executor/interpreter.h"
@@ -19,10 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using fqldb::bench::Median;
 
 struct Typical {
   const char* name;

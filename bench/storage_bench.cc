@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "executor/database.h"
@@ -32,20 +33,8 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::shared_ptr<const fqldb::frontend::BoundQuery> Compile(const std::string& text,
-                                                           std::vector<std::string> params = {}) {
-  auto parsed = fqldb::frontend::ParseScript(text);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "parse: %s\n", parsed.errors[0].ToString().c_str());
-    std::exit(1);
-  }
-  auto bound = fqldb::frontend::Bind(*parsed.script->queries[0], {std::move(params)});
-  if (!bound.ok()) {
-    std::fprintf(stderr, "bind: %s\n", bound.status().ToString().c_str());
-    std::exit(1);
-  }
-  return *bound;
-}
+using fqldb::bench::CompileQuery;
+using fqldb::bench::Median;
 
 Value Must(fqldb::Result<Value> r) {
   if (!r.ok()) {
@@ -97,11 +86,6 @@ void Row(const char* what, const char* unit, double raw, double ours, bool highe
   std::printf("| %s | %.1f %s | %.1f %s | %.0f%% |\n", what, raw, unit, ours, unit, ratio * 100);
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // Five rounds, each timing raw LevelDB and then fqldb (so that drifting
 // machine noise hits both alike); reports the median of each side.
 void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) {
@@ -114,8 +98,8 @@ void BenchCreates(const fs::path& root, bool sync, int threads, int per_thread) 
   auto db =
       fqldb::executor::Database::Open((root / (sync ? "fql-sync" : "fql-async")).string(), dbo);
   if (!db.ok()) std::exit(1);
-  Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
-  auto create = Compile("Create(Collection('bench'), {data: {i: i, s: s}})", {"i", "s"});
+  Must((*db)->Execute(CompileQuery("CreateCollection({name: 'bench'})"), {}, {}));
+  auto create = CompileQuery("Create(Collection('bench'), {data: {i: i, s: s}})", {"i", "s"});
   std::vector<double> raw_ops, ours_ops;
   const int kRounds = 5;
   for (int r = 0; r < kRounds; ++r) {
@@ -179,12 +163,12 @@ void BenchReads(const fs::path& root, int docs) {
   dbo.sync = false;
   auto db = fqldb::executor::Database::Open((root / "fql-read").string(), dbo);
   if (!db.ok()) std::exit(1);
-  Must((*db)->Execute(Compile("CreateCollection({name: 'bench'})"), {}, {}));
+  Must((*db)->Execute(CompileQuery("CreateCollection({name: 'bench'})"), {}, {}));
   Must(
-      (*db)->Execute(Compile("CreateIndex({name: 'by_group', source: Collection('bench'), "
+      (*db)->Execute(CompileQuery("CreateIndex({name: 'by_group', source: Collection('bench'), "
                              "terms: [{field: ['data', 'g']}], values: [{field: ['data', 'i']}]})"),
                      {}, {}));
-  auto load = Compile(
+  auto load = CompileQuery(
       "Foreach(ids, Lambda('i', Create(Ref(Collection('bench'), i), {data: {i: i, g: Modulo(i, "
       "100), s: s}})))",
       {"ids", "s"});
@@ -206,7 +190,7 @@ void BenchReads(const fs::path& root, int docs) {
     std::string out;
     double raw_us =
         MedianUs(gets, [&] { raw->Get(leveldb::ReadOptions(), Key(rng() % docs), &out); });
-    auto get = Compile("Get(Ref(Collection('bench'), id))", {"id"});
+    auto get = CompileQuery("Get(Ref(Collection('bench'), id))", {"id"});
     double ours_us = MedianUs(gets, [&] {
       Must((*db)->Execute(get, {Value::String(std::to_string(rng() % docs + 1))}, {}));
     });
@@ -219,7 +203,7 @@ void BenchReads(const fs::path& root, int docs) {
       int n = 0;
       for (it->Seek(Key(rng() % docs)); it->Valid() && n < 100; it->Next()) ++n;
     });
-    auto page = Compile("Paginate(Match(Index('by_group'), g), {size: 100})", {"g"});
+    auto page = CompileQuery("Paginate(Match(Index('by_group'), g), {size: 100})", {"g"});
     double ours_us =
         MedianUs(pages, [&] { Must((*db)->Execute(page, {Value::Long(rng() % 100)}, {})); });
     Row("Paginate(Match(index, term)), 100 entries", "µs", raw_us, ours_us, false);
@@ -235,7 +219,7 @@ void BenchReads(const fs::path& root, int docs) {
   }
   double raw_ms = Seconds(Clock::now() - start) * 1e3;
   start = Clock::now();
-  Value count = Must((*db)->Execute(Compile("Count(Documents(Collection('bench')))"), {}, {}));
+  Value count = Must((*db)->Execute(CompileQuery("Count(Documents(Collection('bench')))"), {}, {}));
   double ours_ms = Seconds(Clock::now() - start) * 1e3;
   if (count.as_long() != docs) std::exit(1);
   char label[96];

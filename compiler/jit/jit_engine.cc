@@ -5,31 +5,16 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
-#include <llvm/Support/TargetSelect.h>
 
-#include <mutex>
+#include "compiler/jit/llvm_support.h"
 
 namespace fqldb::jit {
 
-namespace {
-
-// The one place LLVM errors become Status values.
-Status FromLlvm(llvm::Error err) {
-  return Status(ErrorCode::kInternal, "LLVM: " + llvm::toString(std::move(err)));
-}
-
-void InitLlvmOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-}
-
-}  // namespace
+using internal::FromLlvm;
+using internal::InitNativeTarget;
 
 Result<int64_t> CompileAndRunAdd(int64_t a, int64_t b) {
-  InitLlvmOnce();
+  InitNativeTarget();
   auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit) return FromLlvm(jit.takeError());
 

@@ -13,7 +13,6 @@
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
-#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -23,23 +22,15 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "compiler/jit/llvm_support.h"
 #include "compiler/jit/loop_codegen.h"
 
 namespace fqldb::jit {
 
+using internal::FromLlvm;
+using internal::InitNativeTarget;
+
 namespace {
-
-Status FromLlvm(llvm::Error err) {
-  return Status(ErrorCode::kInternal, "LLVM: " + llvm::toString(std::move(err)));
-}
-
-void InitNativeTarget() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-}
 
 // A light cleanup (common subexpressions, instruction combining, CFG
 // simplification) before instruction selection. LLVM's O2 pipeline made no

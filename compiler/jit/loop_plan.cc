@@ -193,32 +193,18 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
   LoopPlan plan;
   plan.call = &call;
   plan.implemented = &implemented;
-  size_t params = 1;
+  // Where each loop builtin takes its elements and its lambda.
   switch (call.builtin->id) {
-    case BuiltinId::kMap:
-      plan.kind = LoopKind::kMap;
-      plan.collection_arg = 0;
-      plan.lambda_arg = 1;
-      break;
-    case BuiltinId::kFilter:
-      plan.kind = LoopKind::kFilter;
-      plan.collection_arg = 0;
-      plan.lambda_arg = 1;
-      break;
-    case BuiltinId::kForeach:
-      plan.kind = LoopKind::kForeach;
-      plan.collection_arg = 0;
-      plan.lambda_arg = 1;
-      break;
-    case BuiltinId::kReduce:
-      plan.kind = LoopKind::kReduce;
-      plan.collection_arg = 2;
-      plan.lambda_arg = 0;
-      params = 2;
-      break;
-    default:
-      return std::nullopt;
+    case BuiltinId::kMap: plan.kind = LoopKind::kMap; break;
+    case BuiltinId::kFilter: plan.kind = LoopKind::kFilter; break;
+    case BuiltinId::kForeach: plan.kind = LoopKind::kForeach; break;
+    case BuiltinId::kReduce: plan.kind = LoopKind::kReduce; break;
+    default: return std::nullopt;
   }
+  bool reduce = plan.kind == LoopKind::kReduce;
+  plan.collection_arg = reduce ? 2 : 0;
+  plan.lambda_arg = reduce ? 0 : 1;
+  size_t params = reduce ? 2 : 1;
   if (call.args.size() <= std::max(plan.collection_arg, plan.lambda_arg)) return std::nullopt;
   const BoundNode& fn = *call.args[plan.lambda_arg];
   if (fn.kind != BoundKind::kLambda) return std::nullopt;
