@@ -55,6 +55,7 @@ class Closure : public QueryBody {
   }
   const BoundLambda& lambda() const { return *lambda_; }
   const FramePtr& env() const { return env_; }
+  const std::shared_ptr<const frontend::BoundQuery>& query() const { return query_; }
 
  private:
   std::shared_ptr<const frontend::BoundQuery> query_;
@@ -83,10 +84,13 @@ Status CheckValue(const Value& v) {
   return Status::Ok();
 }
 
-const FramePtr* ClosureEnv(const Value& fn, const BoundLambda& lambda) {
+const FramePtr* ClosureEnv(const Value& fn, const BoundLambda& lambda,
+                           std::shared_ptr<const frontend::BoundQuery>* owner) {
   if (fn.kind() != ValueKind::kQuery || fn.query()->type_tag() != Closure::Tag()) return nullptr;
   const auto* c = static_cast<const Closure*>(fn.query().get());
-  return &c->lambda() == &lambda ? &c->env() : nullptr;
+  if (&c->lambda() != &lambda) return nullptr;
+  if (owner) *owner = c->query();
+  return &c->env();
 }
 
 Status Locate(Status st, const BoundNode& node) {
@@ -104,11 +108,27 @@ Interp::Interp(std::shared_ptr<const frontend::BoundQuery> query, const RunOptio
 
 Interp::~Interp() = default;
 
+namespace {
+
+// Raises the evaluation depth for a scope.
+struct DepthScope {
+  int& depth;
+  int by;
+  DepthScope(int& d, int b) : depth(d), by(b) { depth += by; }
+  ~DepthScope() { depth -= by; }
+};
+
+}  // namespace
+
 Result<Value> Interp::EvalNested(const BoundNode& n, const FramePtr& env, int extra_depth) {
-  depth_ += extra_depth;
-  Result<Value> r = Eval(n, env);
-  depth_ -= extra_depth;
-  return r;
+  // Eval itself adds the node's own level.
+  DepthScope scope(depth_, extra_depth - 1);
+  return Eval(n, env);
+}
+
+Result<Value> Interp::InvokeNested(BuiltinFn fn, CallContext& ctx, int extra_depth) {
+  DepthScope scope(depth_, extra_depth);
+  return Invoke(fn, ctx);
 }
 
 Status Interp::CheckBudget(const BoundNode& n) {

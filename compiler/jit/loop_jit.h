@@ -86,6 +86,7 @@ struct LoopPlan {
   // For each site, how deep it sits below the lambda (eval sites use it so
   // that evaluation-depth limits match the interpreter's).
   std::vector<int> site_depth;
+  int max_depth = 0;  // the deepest node of the body (the body itself is 1)
   // Which builtins the runtime implements (indexed by BuiltinId).
   const std::vector<bool>* implemented = nullptr;
 };

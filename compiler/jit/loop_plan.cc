@@ -70,6 +70,7 @@ class Planner {
 
   // False when the body holds something the code generator cannot take.
   bool Walk(const BoundNode& n, int depth) {
+    plan_->max_depth = std::max(plan_->max_depth, depth);
     switch (n.kind) {
       case BoundKind::kConstant: {
         const Value& v = n.Cast<BoundConstant>().value;

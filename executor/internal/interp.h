@@ -24,9 +24,12 @@ class Interp {
   // `ctx.args` (eager builtins): charges the work, checks the deadline,
   // spreads a varargs array, calls, then locates and checks the result.
   Result<Value> Invoke(BuiltinFn fn, CallContext& ctx);
-  // Eval() as if `n` sat `extra_depth` levels below the current evaluation
-  // (compiled code evaluates a subtree of a lambda body this way).
+  // Eval() and Invoke() as if run `extra_depth` levels below the current
+  // evaluation: compiled code reaches a node `extra_depth` deep in a lambda
+  // body this way, so that the nesting limit counts the same as here.
   Result<Value> EvalNested(const frontend::BoundNode& n, const FramePtr& env, int extra_depth);
+  Result<Value> InvokeNested(BuiltinFn fn, CallContext& ctx, int extra_depth);
+  int depth() const { return depth_; }
   JitMode jit_mode() const { return options_.jit; }
   Timestamp now() const { return options_.now; }
   StorageContext* storage() const { return options_.storage; }
@@ -61,7 +64,9 @@ class Interp {
 
 // The frame a lambda value closed over, when `fn` is the closure made from
 // the bound lambda `lambda`; nullptr otherwise.
-const FramePtr* ClosureEnv(const Value& fn, const frontend::BoundLambda& lambda);
+// `owner` (optional) receives the bound tree the lambda belongs to.
+const FramePtr* ClosureEnv(const Value& fn, const frontend::BoundLambda& lambda,
+                           std::shared_ptr<const frontend::BoundQuery>* owner = nullptr);
 
 // The checks every computed value passes: a finite number, nesting and
 // size within the limits.

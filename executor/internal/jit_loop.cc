@@ -70,7 +70,7 @@ extern "C" int32_t fql_rt_call(void* rt_ptr, uint32_t site, const Tagged* args, 
     CallContext ctx(rt.interp, call, rt.no_env);
     ctx.args.reserve(n);
     for (uint32_t i = 0; i < n; ++i) ctx.args.push_back(FromTagged(args[i]));
-    FQL_ASSIGN_OR_RETURN(*out, rt.interp.Invoke(FindImpl(call.builtin->id), ctx));
+    FQL_ASSIGN_OR_RETURN(*out, rt.interp.InvokeNested(FindImpl(call.builtin->id), ctx, rt.plan.site_depth.at(site)));
     return Status::Ok();
   });
 }
@@ -165,19 +165,28 @@ jit::LoopJit* SharedLoopJit() {
 std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
                                              std::unique_ptr<JitLoops>& loops) {
   const BoundCall& call = ctx.call();
+  // Only a literal lambda compiles; its closure names the tree it lives in.
+  size_t lambda_arg = call.builtin->id == frontend::BuiltinId::kReduce ? 0 : 1;
+  if (lambda_arg >= call.args.size() || lambda_arg >= ctx.size() ||
+      call.args[lambda_arg]->kind != BoundKind::kLambda) {
+    return std::nullopt;
+  }
+  std::shared_ptr<const frontend::BoundQuery> owner;
+  const FramePtr* env =
+      ClosureEnv(ctx.arg(lambda_arg), call.args[lambda_arg]->Cast<frontend::BoundLambda>(), &owner);
+  if (!env) return std::nullopt;
   if (!loops) loops = std::make_unique<JitLoops>();
   LoopSite& site = loops->sites[&call];
-  if (!site.planned) {
-    site.planned = true;
+  if (!site.owner) {
+    site.owner = std::move(owner);
     site.plan = jit::PlanLoop(call, Implemented());
   }
   if (!site.plan) return std::nullopt;
   const jit::LoopPlan& plan = *site.plan;
   // Filter over a set stays a lazy set; the interpreter builds it.
-  if (plan.kind == jit::LoopKind::kFilter && ctx.arg(0).kind() == ValueKind::kSet)
-    return std::nullopt;
-  const FramePtr* env = ClosureEnv(ctx.arg(plan.lambda_arg), *plan.lambda);
-  if (!env) return std::nullopt;
+  if (plan.kind == jit::LoopKind::kFilter && ctx.arg(0).kind() == ValueKind::kSet) return std::nullopt;
+  // Near the nesting limit the interpreter must run, to fail where it fails.
+  if (interp.depth() + plan.max_depth > kMaxEvalDepth) return std::nullopt;
   jit::LoopJit* jit = SharedLoopJit();
   if (!jit) return std::nullopt;
 
@@ -187,23 +196,22 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   if (!in.ok()) return Result<Value>(std::move(in).status_move());
   const Array& elems = **in;
 
-  if (!site.compiled) {
+  if (!site.compiled && !site.looked_up) {
+    site.looked_up = true;  // the shared cache's lock is taken once per site and run
     site.compiled = jit->Find(plan.key);
-    if (!site.compiled) {
-      bool compile =
-          interp.jit_mode() == JitMode::kAlways || elems.size() >= kCompileAtElements ||
-          (elems.size() >= kHotMinElements && jit->NoteInterpreted(plan.key) >= kHotRuns);
-      if (!compile) return std::nullopt;
-      auto compiled = jit->Compile(plan);
-      if (!compiled.ok()) {
-        // A JIT bug must not fail the query: interpret this site from now on.
-        std::fprintf(stderr, "fqldb: JIT failed, interpreting: %s\n",
-                     compiled.status().ToString().c_str());
-        site.plan.reset();
-        return std::nullopt;
-      }
-      site.compiled = *compiled;
+  }
+  if (!site.compiled) {
+    bool compile = interp.jit_mode() == JitMode::kAlways || elems.size() >= kCompileAtElements ||
+                   (elems.size() >= kHotMinElements && jit->NoteInterpreted(plan.key) > kHotRuns);
+    if (!compile) return std::nullopt;
+    auto compiled = jit->Compile(plan);
+    if (!compiled.ok()) {
+      // A JIT bug must not fail the query: interpret this site from now on.
+      std::fprintf(stderr, "fqldb: JIT failed, interpreting: %s\n", compiled.status().ToString().c_str());
+      site.plan.reset();
+      return std::nullopt;
     }
+    site.compiled = *compiled;
   }
 
   std::vector<const Value*> inputs(plan.consts.begin(), plan.consts.end());

@@ -17,12 +17,14 @@ inline bool IsLoopBuiltin(frontend::BuiltinId id) {
          id == frontend::BuiltinId::kReduce || id == frontend::BuiltinId::kForeach;
 }
 
-// What one run knows about its loop call sites (the bound tree outlives the
-// run, so its nodes are stable keys).
+// What one run knows about one of its loop call sites. `owner` keeps the
+// call's bound tree alive (a stored function's tree may otherwise be freed
+// and rebound within a run), so its address stays a valid key.
 struct LoopSite {
-  bool planned = false;
+  std::shared_ptr<const frontend::BoundQuery> owner;
   std::optional<jit::LoopPlan> plan;  // nullopt: the call does not compile
   std::shared_ptr<const jit::CompiledLoop> compiled;
+  bool looked_up = false;  // the shared cache was asked once this run
 };
 struct JitLoops {
   std::unordered_map<const frontend::BoundCall*, LoopSite> sites;
@@ -30,8 +32,8 @@ struct JitLoops {
 
 // Tiering thresholds for JitMode::kAuto (see docs/benchmarks.md for the
 // measurements behind them): compile a shape on its first run when it has
-// at least kCompileAtElements elements, or once it has been interpreted
-// kHotRuns times with at least kHotMinElements.
+// at least kCompileAtElements elements, or after it has been interpreted
+// kHotRuns times with at least kHotMinElements (counted across runs).
 inline constexpr size_t kCompileAtElements = 50000;
 inline constexpr uint32_t kHotRuns = 8;
 inline constexpr size_t kHotMinElements = 16;
