@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "common/value.h"
 #include "compiler/frontend/bound_tree.h"
+#include "compiler/jit/loop_jit.h"
 
 namespace fqldb::executor {
 
@@ -50,5 +51,9 @@ struct RunOptions {
 // calls share nothing mutable.
 Result<Value> Run(const std::shared_ptr<const frontend::BoundQuery>& query,
                   const std::vector<Value>& params, const RunOptions& options);
+
+// What the process's JIT has done so far (compiles, cache hits, evictions,
+// compile time); all zero when LLVM could not start.
+jit::JitStats JitStatistics();
 
 }  // namespace fqldb::executor

@@ -6,7 +6,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
-#include "compiler/jit/llvm_support.h"
+#include "compiler/jit/internal/llvm_support.h"
 
 namespace fqldb::jit {
 

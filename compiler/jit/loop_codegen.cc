@@ -1,7 +1,7 @@
 // Lowers a planned loop (LoopPlan) to LLVM IR: one function that walks the
 // elements and evaluates the lambda body inline. Values are carried as
 // (kind, bits, box) triples; see loop_jit.h for the contract with the runtime.
-#include "compiler/jit/loop_codegen.h"
+#include "compiler/jit/internal/loop_codegen.h"
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
@@ -11,7 +11,7 @@
 
 #include <unordered_map>
 
-#include "compiler/jit/loop_internal.h"
+#include "compiler/jit/internal/loop_internal.h"
 
 namespace fqldb::jit::internal {
 

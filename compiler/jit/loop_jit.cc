@@ -22,8 +22,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "compiler/jit/llvm_support.h"
-#include "compiler/jit/loop_codegen.h"
+#include "compiler/jit/internal/llvm_support.h"
+#include "compiler/jit/internal/loop_codegen.h"
 
 namespace fqldb::jit {
 

@@ -3,7 +3,7 @@
 // runtime sites) in the order the code generator walks the tree.
 #include <map>
 
-#include "compiler/jit/loop_internal.h"
+#include "compiler/jit/internal/loop_internal.h"
 
 namespace fqldb::jit {
 

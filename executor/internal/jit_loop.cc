@@ -254,3 +254,12 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
 }
 
 }  // namespace fqldb::executor::internal
+
+namespace fqldb::executor {
+
+jit::JitStats JitStatistics() {
+  jit::LoopJit* jit = internal::SharedLoopJit();
+  return jit ? jit->stats() : jit::JitStats{};
+}
+
+}  // namespace fqldb::executor
