@@ -276,7 +276,7 @@ Result<Value> Interp::Invoke(BuiltinFn fn, CallContext& ctx) {
     }
   }
   std::optional<Result<Value>> compiled;
-  if (options_.jit != JitMode::kOff && IsLoopBuiltin(b.id))
+  if (options_.jit != JitMode::kOff && jit::IsLoopBuiltin(b.id))
     compiled = RunCompiledLoop(*this, ctx, jit_loops_);
   Result<Value> r = compiled ? std::move(*compiled) : fn(ctx);
   if (!r.ok()) return Locate(std::move(r).status_move(), call);

@@ -318,6 +318,15 @@ class CodeGen {
     return TV{k, bits, box};
   }
 
+  // The slow path of an inline operation: the builtin itself, through the
+  // runtime; then the merge of every path's value.
+  TV SlowPathAndMerge(llvm::BasicBlock* slow, llvm::BasicBlock* merge, Incoming* in, uint32_t site,
+                      const std::vector<TV>& args) {
+    b_.SetInsertPoint(slow);
+    Arrive(in, merge, RuntimeCall(call_, site, args));
+    return Merge(merge, *in);
+  }
+
   TV Lower(const BoundNode& n, int depth) {
     switch (n.kind) {
       case BoundKind::kConstant: {
@@ -448,9 +457,7 @@ class CodeGen {
     b_.CreateCondBr(Is(args[0], ValueKind::kBool), fast, slow, Likely());
     b_.SetInsertPoint(fast);
     Arrive(&in, merge, BoolTV(b_.CreateNot(Truth(args[0]))));
-    b_.SetInsertPoint(slow);
-    Arrive(&in, merge, RuntimeCall(call_, site, args));
-    return Merge(merge, in);
+    return SlowPathAndMerge(slow, merge, &in, site, args);
   }
 
   // Equals of two values: scalars compare inline (different kinds are never
@@ -481,9 +488,7 @@ class CodeGen {
     llvm::Value* mask = b_.CreateSelect(is_bool, b_.getInt64(1), b_.getInt64(~0ULL));
     llvm::Value* eq = b_.CreateICmpEQ(b_.CreateAnd(a.bits, mask), b_.CreateAnd(c.bits, mask));
     Arrive(&in, merge, BoolTV(b_.CreateOr(Is(a, ValueKind::kNull), eq)));
-    b_.SetInsertPoint(slow);
-    Arrive(&in, merge, RuntimeCall(call_, site, args));
-    return Merge(merge, in);
+    return SlowPathAndMerge(slow, merge, &in, site, args);
   }
 
   // LT/LTE/GT/GTE of two longs or two doubles inline; mixed numbers and
@@ -529,9 +534,7 @@ class CodeGen {
     b_.CreateCondBr(b_.CreateFCmpORD(da, dc), ordered, slow);
     b_.SetInsertPoint(ordered);
     Arrive(&in, merge, BoolTV(b_.CreateFCmp(fp, da, dc)));
-    b_.SetInsertPoint(slow);
-    Arrive(&in, merge, RuntimeCall(call_, site, args));
-    return Merge(merge, in);
+    return SlowPathAndMerge(slow, merge, &in, site, args);
   }
 
   // Add/Subtract/Multiply/Divide/Modulo of two numbers: longs with overflow
@@ -612,9 +615,7 @@ class CodeGen {
     guard(b_.CreateNot(b_.CreateFCmpOLT(magnitude, llvm::ConstantFP::getInfinity(f64_))));
     Arrive(&in, merge, Scalar(ValueKind::kDouble, b_.CreateBitCast(d, i64_)));
 
-    b_.SetInsertPoint(slow);
-    Arrive(&in, merge, RuntimeCall(call_, site, args));
-    return Merge(merge, in);
+    return SlowPathAndMerge(slow, merge, &in, site, args);
   }
 
   const LoopPlan& plan_;

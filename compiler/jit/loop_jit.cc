@@ -14,7 +14,6 @@
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Support/raw_ostream.h>
-#include <llvm/Target/TargetMachine.h>
 
 #include <atomic>
 #include <chrono>
@@ -62,7 +61,6 @@ constexpr uint32_t kSeenLimit = 4096;  // shapes whose interpreted runs are coun
 
 struct LoopJit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
-  std::unique_ptr<llvm::TargetMachine> tm;  // for the module's triple
   size_t capacity = 0;
   std::atomic<uint64_t> next_name{0};
 
@@ -94,9 +92,6 @@ Result<std::unique_ptr<LoopJit>> LoopJit::Create(const EntryPoints& ep, size_t c
   // Instruction selection at "Less": "None" (fast isel) compiles twice as
   // fast but its loops ran about 2.7x slower.
   jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Less);
-  auto tm = jtmb->createTargetMachine();
-  if (!tm) return FromLlvm(tm.takeError());
-  impl->tm = std::move(*tm);
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
   if (!jit) return FromLlvm(jit.takeError());
   impl->jit = std::move(*jit);
@@ -154,7 +149,7 @@ Result<std::shared_ptr<const CompiledLoop>> LoopJit::Compile(const LoopPlan& pla
   std::string name = "fql_loop_" + std::to_string(impl_->next_name++);
   auto mod = std::make_unique<llvm::Module>(name, *ctx);
   mod->setDataLayout(impl_->jit->getDataLayout());
-  mod->setTargetTriple(impl_->tm->getTargetTriple().str());
+  mod->setTargetTriple(impl_->jit->getTargetTriple().str());
   internal::EmitLoop(plan, *ctx, *mod, name);
   std::string problems;
   llvm::raw_string_ostream os(problems);

@@ -59,6 +59,15 @@ struct EntryPoints {
 
 enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach };
 
+// Map, Filter, Foreach and Reduce: the builtins whose loops compile.
+inline bool IsLoopBuiltin(frontend::BuiltinId id) {
+  return id == frontend::BuiltinId::kMap || id == frontend::BuiltinId::kFilter ||
+         id == frontend::BuiltinId::kReduce || id == frontend::BuiltinId::kForeach;
+}
+// Which argument of a loop builtin holds its lambda, and which its elements.
+inline size_t LoopLambdaArg(frontend::BuiltinId id) { return id == frontend::BuiltinId::kReduce ? 0 : 1; }
+inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend::BuiltinId::kReduce ? 2 : 0; }
+
 // The loop signature. `inputs` holds LoopPlan::consts then the captured
 // variables; `temps` one Value per site; `acc` the Reduce accumulator (the
 // initial value on entry, the result on return); `out` `n` null Values

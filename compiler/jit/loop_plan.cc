@@ -194,17 +194,16 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
   LoopPlan plan;
   plan.call = &call;
   plan.implemented = &implemented;
-  // Where each loop builtin takes its elements and its lambda.
+  if (!IsLoopBuiltin(call.builtin->id)) return std::nullopt;
   switch (call.builtin->id) {
     case BuiltinId::kMap: plan.kind = LoopKind::kMap; break;
     case BuiltinId::kFilter: plan.kind = LoopKind::kFilter; break;
     case BuiltinId::kForeach: plan.kind = LoopKind::kForeach; break;
-    case BuiltinId::kReduce: plan.kind = LoopKind::kReduce; break;
-    default: return std::nullopt;
+    default: plan.kind = LoopKind::kReduce; break;
   }
   bool reduce = plan.kind == LoopKind::kReduce;
-  plan.collection_arg = reduce ? 2 : 0;
-  plan.lambda_arg = reduce ? 0 : 1;
+  plan.collection_arg = LoopCollectionArg(call.builtin->id);
+  plan.lambda_arg = LoopLambdaArg(call.builtin->id);
   size_t params = reduce ? 2 : 1;
   if (call.args.size() <= std::max(plan.collection_arg, plan.lambda_arg)) return std::nullopt;
   const BoundNode& fn = *call.args[plan.lambda_arg];

@@ -166,7 +166,7 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
                                              std::unique_ptr<JitLoops>& loops) {
   const BoundCall& call = ctx.call();
   // Only a literal lambda compiles; its closure names the tree it lives in.
-  size_t lambda_arg = call.builtin->id == frontend::BuiltinId::kReduce ? 0 : 1;
+  size_t lambda_arg = jit::LoopLambdaArg(call.builtin->id);
   if (lambda_arg >= call.args.size() || lambda_arg >= ctx.size() ||
       call.args[lambda_arg]->kind != BoundKind::kLambda) {
     return std::nullopt;

@@ -12,11 +12,6 @@
 
 namespace fqldb::executor::internal {
 
-inline bool IsLoopBuiltin(frontend::BuiltinId id) {
-  return id == frontend::BuiltinId::kMap || id == frontend::BuiltinId::kFilter ||
-         id == frontend::BuiltinId::kReduce || id == frontend::BuiltinId::kForeach;
-}
-
 // What one run knows about one of its loop call sites. `owner` keeps the
 // call's bound tree alive (a stored function's tree may otherwise be freed
 // and rebound within a run), so its address stays a valid key.
