@@ -17,6 +17,9 @@
 namespace fqldb::storage {
 
 using internal::Action;
+namespace internal {
+class VersionMerge;
+}
 
 // Schema lives in reserved collections of each database; their ids are
 // the schema documents' names.
@@ -102,6 +105,25 @@ class EntryCursor {
   virtual Status status() const = 0;
 };
 
+// A collection's visible documents at one snapshot, in ref order and
+// undecoded: what ScanCollection yields, for readers that look at a few
+// fields of each document (compiled pipelines). Not thread-safe. body()
+// is valid until Next().
+class DocStream {
+ public:
+  virtual ~DocStream() = default;
+  virtual bool Valid() const = 0;
+  virtual uint64_t ts() const = 0;
+  // The document's stored body (DocView reads it; empty if the version is
+  // malformed, which Transaction::Read reports as kInternal).
+  virtual std::string_view body() const = 0;
+  // The document's ref, built on each call.
+  virtual Result<Value> ref() const = 0;
+  virtual void Next() = 0;
+  // An error that ended the stream early (Valid() is then false).
+  virtual Status status() const = 0;
+};
+
 // Which part of a set's order to read: entries whose order key starts at
 // `start` (inclusive; empty = the beginning) and ends before `stop`
 // (exclusive; empty = the end). Bounds are order-key prefixes built with
@@ -141,6 +163,9 @@ class Transaction {
   uint64_t read_ts() const { return read_ts_; }
   uint64_t provisional_ts() const { return provisional_ts_; }
   bool has_writes() const { return !writes_.empty() || !history_writes_.empty(); }
+  // Whether this transaction edited a document's past (Insert/Remove),
+  // which its Read sees and its scans do not.
+  bool has_history_edits() const { return !edited_.empty(); }
   Engine& engine() const { return engine_; }
 
   // The version of a document visible at `at` (the snapshot when absent; a
@@ -174,6 +199,14 @@ class Transaction {
   std::unique_ptr<EntryCursor> ScanCollection(const Value& coll_ref, uint64_t db, uint64_t coll,
                                               const ScanBounds& bounds,
                                               std::optional<uint64_t> at = {});
+  // The same documents as ScanCollection with no bounds, undecoded: in ref
+  // order, or (`ordered` false, cheaper: no merge across partitions) in no
+  // particular order.
+  std::unique_ptr<DocStream> StreamCollection(const Value& coll_ref, uint64_t db, uint64_t coll,
+                                              std::optional<uint64_t> at, bool ordered);
+  // About how many bytes the collection's stored versions take (LevelDB's
+  // estimate of its files: recent writes still in memory are not counted).
+  uint64_t ApproximateCollectionBytes(uint64_t db, uint64_t coll) const;
   // How many documents of the collection are visible: what ScanCollection
   // with no bounds yields, counted partition by partition without merging
   // or decoding. `check` runs every few thousand keys (a deadline); its
@@ -248,6 +281,10 @@ class Transaction {
   std::unique_ptr<EntryCursor> Scan(std::vector<uint32_t> parts, std::string prefix,
                                     const ScanBounds& bounds, std::optional<uint64_t> at,
                                     MergeDecoder decode);
+  // The visible versions under `prefix` within `bounds`, merged in key order
+  // with this transaction's writes (and the range noted for conflicts).
+  internal::VersionMerge Merge(const std::vector<uint32_t>& parts, const std::string& prefix,
+                               const ScanBounds& bounds, std::optional<uint64_t> at);
 
   Engine& engine_;
   uint64_t read_ts_;

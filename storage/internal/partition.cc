@@ -98,6 +98,13 @@ Status Partition::MarkDurable(uint64_t ts) {
   return Status::Ok();
 }
 
+uint64_t Partition::ApproximateBytes(std::string_view begin, std::string_view end) const {
+  leveldb::Range range(leveldb::Slice(begin.data(), begin.size()), leveldb::Slice(end.data(), end.size()));
+  uint64_t size = 0;
+  db_->GetApproximateSizes(&range, 1, &size);
+  return size;
+}
+
 void Partition::CompactAll() { db_->CompactRange(nullptr, nullptr); }
 
 Result<std::optional<Version>> Partition::Latest(std::string_view key, uint64_t at) const {

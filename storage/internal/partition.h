@@ -65,6 +65,9 @@ class Partition {
   // makes every earlier write to this partition durable too. Errors: kIo.
   Status MarkDurable(uint64_t ts);
 
+  // LevelDB's estimate of the bytes its files hold for keys in [begin, end).
+  uint64_t ApproximateBytes(std::string_view begin, std::string_view end) const;
+
   // Compacts the whole LevelDB, blocking until it is done.
   void CompactAll();
 
