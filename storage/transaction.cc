@@ -7,6 +7,7 @@
 #include "storage/internal/entry_extractor.h"
 #include "storage/internal/fixed_width.h"
 #include "storage/internal/txn_keys.h"
+#include "storage/internal/version_merge.h"
 #include "storage/key_codec.h"
 
 namespace fqldb::storage {
@@ -31,102 +32,6 @@ bool IndexReadsTs(const IndexDef& def) {
   return std::any_of(def.terms.begin(), def.terms.end(), reads_ts) ||
          std::any_of(def.values.begin(), def.values.end(), reads_ts);
 }
-
-namespace internal {
-
-// Merges the visible keys of several partitions and the transaction's own
-// writes into one ordered stream of (key, version), without copying either.
-class VersionMerge {
- public:
-  // Every key under the scan shares its first `common` bytes (the prefix).
-  VersionMerge(std::vector<std::unique_ptr<VisibleIterator>> its,
-               std::vector<std::pair<std::string, Version>> own, bool reverse, size_t common)
-      : its_(std::move(its)), own_(std::move(own)), reverse_(reverse), common_(common) {
-    heads_.resize(its_.size());
-    for (size_t i = 0; i < its_.size(); ++i) Refresh(i);
-  }
-
-  // Moves to the next visible version: false at the end or on an error
-  // (see status()). key() and version() are valid until the next call.
-  bool Advance() {
-    if (pending_ != kNone) {
-      its_[pending_]->Next();  // only now: its key and version were lent out
-      Refresh(pending_);
-      pending_ = kNone;
-    }
-    while (status_.ok()) {
-      size_t best = kNone;
-      for (size_t i = 0; i < its_.size(); ++i) {
-        if (!its_[i]->Valid()) {
-          Status st = its_[i]->status();
-          if (!st.ok()) {
-            status_ = st;
-            return false;
-          }
-          continue;
-        }
-        if (best == kNone || Less(i, best)) best = i;
-      }
-      bool own_first = own_pos_ < own_.size() &&
-                       (best == kNone || !Before(its_[best]->key(), own_[own_pos_].first));
-      if (best == kNone && !own_first) return false;
-      if (own_first) {
-        const auto& [key, version] = own_[own_pos_++];
-        if (best != kNone && its_[best]->key() == key) {
-          its_[best]->Next();
-          Refresh(best);
-        }
-        if (version.action() == Action::kDelete) continue;
-        key_ = key;
-        version_ = &version;
-      } else {
-        key_ = its_[best]->key();
-        version_ = &its_[best]->version();
-        pending_ = best;
-      }
-      return true;
-    }
-    return false;
-  }
-  std::string_view key() const { return key_; }
-  const Version& version() const { return *version_; }
-  const Status& status() const { return status_; }
-
- private:
-  static constexpr size_t kNone = ~size_t{0};
-  bool Before(std::string_view a, std::string_view b) const { return reverse_ ? a > b : a < b; }
-  // Keys compare by the 8 bytes after the shared prefix (as one integer),
-  // and in full only when those are equal: most steps of the merge cost a
-  // few integer compares instead of string compares.
-  void Refresh(size_t i) {
-    uint64_t h = 0;
-    if (its_[i]->Valid()) {
-      std::string_view k = its_[i]->key();
-      for (size_t b = 0; b < 8; ++b) {
-        size_t at = common_ + b;
-        h = (h << 8) | (at < k.size() ? static_cast<uint8_t>(k[at]) : 0u);
-      }
-    }
-    heads_[i] = h;
-  }
-  bool Less(size_t i, size_t j) const {
-    if (heads_[i] != heads_[j]) return reverse_ ? heads_[i] > heads_[j] : heads_[i] < heads_[j];
-    return Before(its_[i]->key(), its_[j]->key());
-  }
-
-  std::vector<std::unique_ptr<VisibleIterator>> its_;
-  std::vector<std::pair<std::string, Version>> own_;
-  size_t own_pos_ = 0;
-  bool reverse_;
-  size_t common_;
-  std::vector<uint64_t> heads_;
-  size_t pending_ = kNone;  // the iterator to step past once its entry is used
-  std::string_view key_;
-  const Version* version_ = nullptr;
-  Status status_;
-};
-
-}  // namespace internal
 
 namespace {
 
@@ -158,117 +63,6 @@ class MergeCursor : public EntryCursor {
   Decoder decode_;
   bool valid_ = false;
   SetEntry entry_;
-  Status status_;
-};
-
-// A collection's documents, undecoded.
-class MergedDocStream : public DocStream {
- public:
-  MergedDocStream(VersionMerge merge, Value coll_ref, size_t skip)
-      : merge_(std::move(merge)), coll_ref_(std::move(coll_ref)), skip_(skip) {
-    valid_ = merge_.Advance();
-  }
-  bool Valid() const override { return valid_; }
-  uint64_t ts() const override { return merge_.version().ts; }
-  std::string_view body() const override {
-    std::string_view v = merge_.version().value;
-    return v.size() < 9 ? std::string_view() : v.substr(9);  // after the action and uid
-  }
-  Result<Value> ref() const override {
-    std::string_view rest = merge_.key().substr(skip_);
-    FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-    return Value::Ref(std::move(id), coll_ref_);
-  }
-  void Next() override {
-    if (valid_) valid_ = merge_.Advance();
-  }
-  Status status() const override { return merge_.status(); }
-
- private:
-  VersionMerge merge_;
-  Value coll_ref_;
-  size_t skip_;
-  bool valid_ = false;
-};
-
-// A collection's documents partition after partition, then the
-// transaction's own writes (which replace what storage holds for their
-// keys): no merge, for readers that do not need ref order.
-class SequentialDocStream : public DocStream {
- public:
-  using OpenPartition = std::function<std::unique_ptr<VisibleIterator>(size_t i)>;
-  SequentialDocStream(size_t partitions, OpenPartition open, std::vector<std::pair<std::string, Version>> own,
-                      Value coll_ref, size_t skip)
-      : partitions_(partitions), open_(std::move(open)), own_(std::move(own)),
-        coll_ref_(std::move(coll_ref)), skip_(skip) {
-    valid_ = Advance();
-  }
-  bool Valid() const override { return valid_; }
-  uint64_t ts() const override { return version_->ts; }
-  std::string_view body() const override {
-    std::string_view v = version_->value;
-    return v.size() < 9 ? std::string_view() : v.substr(9);
-  }
-  Result<Value> ref() const override {
-    std::string_view rest = key_.substr(skip_);
-    FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-    return Value::Ref(std::move(id), coll_ref_);
-  }
-  void Next() override {
-    if (valid_) valid_ = Advance();
-  }
-  Status status() const override { return status_; }
-
- private:
-  bool Own(std::string_view key) const {
-    return std::binary_search(own_.begin(), own_.end(), key,
-                              [](const auto& a, const auto& b) { return KeyOf(a) < KeyOf(b); });
-  }
-  static std::string_view KeyOf(std::string_view k) { return k; }
-  static std::string_view KeyOf(const std::pair<std::string, Version>& e) { return e.first; }
-
-  bool Advance() {
-    while (part_ < partitions_) {
-      if (!it_) {
-        it_ = open_(part_);
-      } else if (pending_) {
-        it_->Next();
-      }
-      pending_ = false;
-      while (it_->Valid() && !own_.empty() && Own(it_->key())) it_->Next();
-      if (it_->Valid()) {
-        key_ = it_->key();
-        version_ = &it_->version();
-        pending_ = true;
-        return true;
-      }
-      status_ = it_->status();
-      if (!status_.ok()) return false;
-      it_.reset();
-      ++part_;
-    }
-    while (own_pos_ < own_.size()) {
-      const auto& [key, version] = own_[own_pos_++];
-      if (version.action() == Action::kDelete) continue;
-      key_ = key;
-      version_ = &version;
-      return true;
-    }
-    return false;
-  }
-
-  size_t partitions_;
-  OpenPartition open_;
-  std::vector<std::pair<std::string, Version>> own_;  // sorted by key
-  Value coll_ref_;
-  size_t skip_;
-  size_t part_ = 0;
-  std::unique_ptr<VisibleIterator> it_;
-  bool pending_ = false;
-  size_t own_pos_ = 0;
-  std::string_view key_;
-  const Version* version_ = nullptr;
-  bool valid_ = false;
   Status status_;
 };
 
@@ -559,32 +353,6 @@ internal::VersionMerge Transaction::Merge(const std::vector<uint32_t>& parts, co
   return VersionMerge(std::move(its), std::move(own), bounds.reverse, prefix.size());
 }
 
-std::unique_ptr<DocStream> Transaction::StreamCollection(const Value& coll_ref, uint64_t db,
-                                                         uint64_t coll, std::optional<uint64_t> at,
-                                                         bool ordered) {
-  std::string prefix = Prefix(kDocTag, db, coll);
-  size_t skip = prefix.size();
-  if (ordered) {
-    return std::make_unique<MergedDocStream>(Merge(AllPartitions(), prefix, ScanBounds{}, at),
-                                             coll_ref, skip);
-  }
-  bool snapshot = !at || *at >= read_ts_;
-  uint64_t ts = snapshot ? read_ts_ : *at;
-  std::string end = Successor(prefix);
-  std::vector<std::pair<std::string, Version>> own;
-  if (snapshot) {
-    request_.read_ranges.push_back(internal::KeyRange{prefix, end});
-    for (auto it = writes_.lower_bound(prefix); it != writes_.end() && it->first < end; ++it) {
-      own.emplace_back(it->first, Version{provisional_ts_, it->second.value});
-    }
-  }
-  auto open = [this, prefix, end, ts](size_t p) {
-    return engine_.partition(static_cast<uint32_t>(p)).Scan(prefix, end, ts, /*reverse=*/false);
-  };
-  return std::make_unique<SequentialDocStream>(engine_.partitions(), std::move(open), std::move(own),
-                                               coll_ref, skip);
-}
-
 std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, uint64_t db,
                                                          uint64_t coll, const ScanBounds& bounds,
                                                          std::optional<uint64_t> at) {
@@ -633,14 +401,6 @@ Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
     if (was && !is && n > 0) --n;
   }
   return n;
-}
-
-uint64_t Transaction::ApproximateCollectionBytes(uint64_t db, uint64_t coll) const {
-  std::string begin = Prefix(kDocTag, db, coll);
-  std::string end = Successor(begin);
-  uint64_t bytes = 0;
-  for (uint32_t p : AllPartitions()) bytes += engine_.partition(p).ApproximateBytes(begin, end);
-  return bytes;
 }
 
 std::vector<uint32_t> Transaction::AllPartitions() const {
