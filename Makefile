@@ -26,6 +26,7 @@ bench: build
 	$(BUILD_DIR)/bin/fql_bench_storage
 	$(BUILD_DIR)/bin/fql_bench_doc_codec
 	$(BUILD_DIR)/bin/fql_bench_jit
+	$(BUILD_DIR)/bin/fql_bench_scan
 
 clean:
 	rm -rf $(BUILD_DIR)

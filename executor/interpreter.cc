@@ -93,6 +93,13 @@ const FramePtr* ClosureEnv(const Value& fn, const BoundLambda& lambda,
   return &c->env();
 }
 
+const BoundLambda* ClosureLambda(const Value& fn, const FramePtr** env) {
+  if (fn.kind() != ValueKind::kQuery || fn.query()->type_tag() != Closure::Tag()) return nullptr;
+  const auto* c = static_cast<const Closure*>(fn.query().get());
+  *env = &c->env();
+  return &c->lambda();
+}
+
 Status Locate(Status st, const BoundNode& node) {
   if (!st.ok() && !st.has_source_pos()) {
     st.AtSource(node.pos);

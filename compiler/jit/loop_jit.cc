@@ -101,7 +101,9 @@ Result<std::unique_ptr<LoopJit>> LoopJit::Create(const EntryPoints& ep, size_t c
   const void* addrs[internal::kNumEntryPoints] = {
       reinterpret_cast<const void*>(ep.call),     reinterpret_cast<const void*>(ep.make),
       reinterpret_cast<const void*>(ep.eval),     reinterpret_cast<const void*>(ep.not_bool),
-      reinterpret_cast<const void*>(ep.tick),     reinterpret_cast<const void*>(ep.store)};
+      reinterpret_cast<const void*>(ep.tick),     reinterpret_cast<const void*>(ep.store),
+      reinterpret_cast<const void*>(ep.next),     reinterpret_cast<const void*>(ep.elem),
+      reinterpret_cast<const void*>(ep.doc_read), reinterpret_cast<const void*>(ep.emit)};
   llvm::orc::SymbolMap symbols;
   for (size_t i = 0; i < internal::kNumEntryPoints; ++i) {
     if (!addrs[i]) return Status(ErrorCode::kInternal, "JIT entry point missing");

@@ -12,6 +12,7 @@
 // generated code: an entry point records it and returns nonzero, and the
 // loop returns nonzero at once.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,9 +56,32 @@ struct EntryPoints {
   // Stores `*v` into `*dst` (a value that is not a null, bool, long or
   // double: generated code writes those itself).
   int32_t (*store)(void* rt, Value* dst, const Tagged* v);
+
+  // Scans (LoopSource::kScan) only.
+  // Moves to the next scanned document: 1, or 0 at the end, or -1 on error.
+  int32_t (*next)(void* rt);
+  // The element the lambdas see (the current document's ref) into `*out`.
+  int32_t (*elem)(void* rt, Value* out);
+  // Reads what the doc-read site `site` (Select(path, Get(x)) or Get(x),
+  // x the element) yields for the current document, from its stored bytes:
+  // 0 with the value in `*out` (a boxed one lives in `*box`); 1 when the
+  // interpreter must evaluate the site instead (a missing field, a path
+  // that does not walk plain objects and arrays). Nonzero otherwise is an error.
+  int32_t (*doc_read)(void* rt, uint32_t site, Tagged* out, Value* box);
+  // Appends a Map result to the scan's output.
+  int32_t (*emit)(void* rt, const Tagged* v);
 };
 
-enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach };
+// not_bool's site for a Filter applied to a scanned set (not a call of the
+// loop's tree): the error the set's filter reports.
+inline constexpr uint32_t kSetFilterSite = 0xFFFFFFFFu;
+
+// kCount: a scan that counts the documents its filters keep.
+enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach, kCount };
+// Where the elements come from: an array in memory, or a collection scan
+// (the documents of one collection in ref order, read through next/elem/
+// doc_read so that fields come straight from the stored bytes).
+enum class LoopSource : uint8_t { kArray, kScan };
 
 // Map, Filter, Foreach and Reduce: the builtins whose loops compile.
 inline bool IsLoopBuiltin(frontend::BuiltinId id) {
@@ -69,11 +93,12 @@ inline size_t LoopLambdaArg(frontend::BuiltinId id) { return id == frontend::Bui
 inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend::BuiltinId::kReduce ? 2 : 0; }
 
 // The loop signature. `inputs` holds LoopPlan::consts then the captured
-// variables; `temps` one Value per site; `acc` the Reduce accumulator (the
+// variables; `temps` one Value per site, plus one (LoopPlan::elem_temp) for
+// a scan's element; `acc` the Reduce accumulator (the
 // initial value on entry, the result on return); `out` `n` null Values
 // that Map fills and Filter fills from the front. Returns how many output
-// values were written (Map: n; Filter: the kept ones; else 0), or -1 after
-// an entry point failed.
+// values were written (Map: n; Filter: the kept ones; Count: the count;
+// else 0), or -1 after an entry point failed. Scans ignore data, n and out.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs, Value* temps,
                            Value* acc, Value* out);
 
@@ -82,16 +107,27 @@ using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value*
 // part of the code.
 struct LoopPlan {
   LoopKind kind = LoopKind::kMap;
+  LoopSource source = LoopSource::kArray;
   const frontend::BoundCall* call = nullptr;
-  const frontend::BoundLambda* lambda = nullptr;
+  const frontend::BoundLambda* lambda = nullptr;  // null for kCount
+  // Scans: the lambdas of the Filter calls that built the scanned set, in
+  // the order they apply, before `lambda`. Lambda number i < filters.size()
+  // is filters[i]; number filters.size() is `lambda`.
+  std::vector<const frontend::BoundLambda*> filters;
   size_t collection_arg = 0;  // which argument of `call` holds the elements
   size_t lambda_arg = 0;
   std::string key;
   std::vector<const Value*> consts;
-  // Variables of enclosing frames: (hops from the closure's frame, slot).
-  std::vector<std::pair<int, int>> captures;
+  // Variables of enclosing frames: (lambda number, hops from that lambda's
+  // closure frame, slot).
+  std::vector<std::array<int, 3>> captures;
   // Nodes that generated code reaches the runtime for; site 0 is `call`.
   std::vector<const frontend::BoundNode*> sites;
+  // For each site, the number of the lambda it is in (site 0: `lambda`'s).
+  std::vector<int> site_lambda;
+  // Scans: for each site, whether it is a doc-read (EntryPoints::doc_read).
+  std::vector<bool> doc_site;
+  size_t elem_temp() const { return sites.size(); }
   // For each site, how deep it sits below the lambda (eval sites use it so
   // that evaluation-depth limits match the interpreter's).
   std::vector<int> site_depth;
@@ -105,6 +141,20 @@ struct LoopPlan {
 // builtins that `implemented` marks (indexed by BuiltinId). nullopt: not
 // compiled; the interpreter runs it.
 std::optional<LoopPlan> PlanLoop(const frontend::BoundCall& call,
+                                 const std::vector<bool>& implemented);
+
+// The literal path of a doc-read site's Select (its first argument): the
+// strings and numbers it walks; empty when it is not such a literal.
+std::vector<const Value*> DocReadPath(const frontend::BoundNode& path);
+
+// Plans a scan: `filters` (each a one-parameter lambda) then, for kMap,
+// kForeach and kReduce, `call`'s own lambda (null for kCount), over the
+// documents of a collection. The lambdas may not write (a scan reads each
+// document once, so a write during it could change what Get would see).
+// nullopt: not compiled.
+std::optional<LoopPlan> PlanScan(const frontend::BoundCall& call, LoopKind kind,
+                                 std::vector<const frontend::BoundLambda*> filters,
+                                 const frontend::BoundLambda* lambda,
                                  const std::vector<bool>& implemented);
 
 class CompiledLoop {

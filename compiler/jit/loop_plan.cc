@@ -1,6 +1,8 @@
 // PlanLoop: decides whether a Map/Filter/Foreach/Reduce call compiles, and
 // numbers what its code reads at run time (constants, captured variables,
 // runtime sites) in the order the code generator walks the tree.
+#include <algorithm>
+#include <array>
 #include <map>
 
 #include "compiler/jit/internal/loop_internal.h"
@@ -15,6 +17,30 @@ using frontend::BoundLet;
 using frontend::BoundNode;
 using frontend::BoundVar;
 using frontend::BuiltinId;
+
+std::vector<const Value*> DocReadPath(const BoundNode& path) {
+  auto part = [](const BoundNode& n) -> const Value* {
+    if (n.kind != BoundKind::kConstant) return nullptr;
+    const Value& v = n.Cast<BoundConstant>().value;
+    return v.is_string() || v.kind() == ValueKind::kLong ? &v : nullptr;
+  };
+  std::vector<const Value*> out;
+  if (path.kind == BoundKind::kArray) {
+    for (const auto& e : path.Cast<frontend::BoundArray>().elems) {
+      const Value* v = part(*e);
+      if (v == nullptr) return {};
+      out.push_back(v);
+    }
+  } else if (path.kind == BoundKind::kConstant && path.Cast<BoundConstant>().value.is_array()) {
+    for (const Value& v : path.Cast<BoundConstant>().value.array()) {
+      if (!v.is_string() && v.kind() != ValueKind::kLong) return {};
+      out.push_back(&v);
+    }
+  } else if (const Value* v = part(path)) {
+    out.push_back(v);
+  }
+  return out;
+}
 
 namespace internal {
 
@@ -63,10 +89,44 @@ namespace {
 using internal::Classify;
 using internal::LowerAs;
 
+// Builtins that write: a scan's lambdas may not call them.
+bool Writes(BuiltinId id) {
+  switch (id) {
+    case BuiltinId::kCreate:
+    case BuiltinId::kUpdate:
+    case BuiltinId::kReplace:
+    case BuiltinId::kDelete:
+    case BuiltinId::kInsert:
+    case BuiltinId::kRemove:
+    case BuiltinId::kCreateCollection:
+    case BuiltinId::kCreateClass:
+    case BuiltinId::kCreateIndex:
+    case BuiltinId::kCreateFunction:
+    case BuiltinId::kCreateRole:
+    case BuiltinId::kCreateKey:
+    case BuiltinId::kCreateDatabase:
+    case BuiltinId::kCreateAccessProvider:
+    case BuiltinId::kMoveDatabase:
+    case BuiltinId::kCall:  // a stored function may write
+    case BuiltinId::kLogin:
+    case BuiltinId::kLogout:
+      return true;
+    default:
+      return false;
+  }
+}
+
 class Planner {
  public:
   Planner(LoopPlan* plan, const std::vector<bool>& implemented)
       : plan_(plan), implemented_(implemented) {}
+
+  // Starts lambda number `index`; in a scan, `param` is the slot of its
+  // element parameter.
+  void BeginLambda(int index, int param) {
+    lambda_ = index;
+    param_ = param;
+  }
 
   // False when the body holds something the code generator cannot take.
   bool Walk(const BoundNode& n, int depth) {
@@ -84,7 +144,7 @@ class Planner {
           key_ += "v" + std::to_string(v.slot) + ";";
           return true;
         }
-        auto key = std::make_pair(v.hops, v.slot);
+        std::array<int, 3> key{lambda_, v.hops, v.slot};
         auto it = captured_.find(key);
         if (it == captured_.end()) {
           it = captured_.emplace(key, plan_->captures.size()).first;
@@ -120,14 +180,22 @@ class Planner {
       }
       case BoundKind::kCall: {
         const auto& c = n.Cast<BoundCall>();
+        if (scan() && Writes(c.builtin->id)) return false;
         AddSite(n, depth);
+        if (scan() && IsDocRead(c)) {
+          // The path (or the default) is read from the tree at run time.
+          plan_->doc_site.back() = true;
+          if (ContainsLambda(n) || !Pure(n)) return false;
+          key_ += "D" + std::to_string(c.args.size()) + ";";
+          return true;
+        }
         LowerAs how = Classify(c, implemented_);
         key_ += "F" + std::to_string(static_cast<int>(c.builtin->id)) + "/" +
                 std::to_string(c.args.size()) + "(";
         if (how == LowerAs::kEval) {
           // The interpreter evaluates the whole subtree; it may hold anything
           // but a lambda (its frame would have to outlive this call).
-          if (ContainsLambda(n)) return false;
+          if (ContainsLambda(n) || (scan() && !Pure(n))) return false;
           key_ += "E)";
           return true;
         }
@@ -144,39 +212,64 @@ class Planner {
   std::string TakeKey() { return std::move(key_); }
 
  private:
+  bool scan() const { return plan_->source == LoopSource::kScan; }
+
   void AddSite(const BoundNode& n, int depth) {
     plan_->sites.push_back(&n);
     plan_->site_depth.push_back(depth);
+    plan_->site_lambda.push_back(lambda_);
+    plan_->doc_site.push_back(false);
   }
 
+  // The element parameter itself.
+  bool IsParam(const BoundNode& n) const {
+    if (n.kind != BoundKind::kVar) return false;
+    const auto& v = n.Cast<BoundVar>();
+    return v.hops == 0 && v.slot == param_;
+  }
+  bool IsGetOfParam(const BoundNode& n) const {
+    if (n.kind != BoundKind::kCall) return false;
+    const auto& c = n.Cast<BoundCall>();
+    return c.builtin->id == BuiltinId::kGet && c.args.size() == 1 && IsParam(*c.args[0]);
+  }
+  // Get(x), or Select(path, Get(x)[, default]) with a literal path of
+  // strings and numbers.
+  bool IsDocRead(const BoundCall& c) const {
+    if (IsGetOfParam(c)) return true;
+    if (c.builtin->id != BuiltinId::kSelect || c.args.size() < 2 || c.args.size() > 3) return false;
+    return IsGetOfParam(*c.args[1]) && !DocReadPath(*c.args[0]).empty();
+  }
+
+  // Calls no builtin that writes (the interpreter evaluates this subtree).
+  static bool Pure(const BoundNode& n) {
+    return !AnyNode(n, [](const BoundNode& x) {
+      return x.kind == BoundKind::kCall && Writes(x.Cast<BoundCall>().builtin->id);
+    });
+  }
   static bool ContainsLambda(const BoundNode& n) {
+    return AnyNode(n, [](const BoundNode& x) { return x.kind == BoundKind::kLambda; });
+  }
+  template <typename Pred>
+  static bool AnyNode(const BoundNode& n, const Pred& pred) {
+    if (pred(n)) return true;
+    auto any = [&](const std::vector<frontend::BoundPtr>& v) {
+      return std::any_of(v.begin(), v.end(), [&](const auto& e) { return AnyNode(*e, pred); });
+    };
     switch (n.kind) {
       case BoundKind::kLambda:
-        return true;
+        return AnyNode(*n.Cast<BoundLambda>().body, pred);
       case BoundKind::kConstant:
       case BoundKind::kVar:
         return false;
       case BoundKind::kArray:
-        for (const auto& e : n.Cast<frontend::BoundArray>().elems) {
-          if (ContainsLambda(*e)) return true;
-        }
-        return false;
+        return any(n.Cast<frontend::BoundArray>().elems);
       case BoundKind::kObject:
-        for (const auto& e : n.Cast<frontend::BoundObject>().values) {
-          if (ContainsLambda(*e)) return true;
-        }
-        return false;
+        return any(n.Cast<frontend::BoundObject>().values);
       case BoundKind::kCall:
-        for (const auto& e : n.Cast<BoundCall>().args) {
-          if (ContainsLambda(*e)) return true;
-        }
-        return false;
+        return any(n.Cast<BoundCall>().args);
       case BoundKind::kLet: {
         const auto& l = n.Cast<BoundLet>();
-        for (const auto& e : l.values) {
-          if (ContainsLambda(*e)) return true;
-        }
-        return ContainsLambda(*l.body);
+        return any(l.values) || AnyNode(*l.body, pred);
       }
     }
     return true;
@@ -184,9 +277,19 @@ class Planner {
 
   LoopPlan* plan_;
   const std::vector<bool>& implemented_;
-  std::map<std::pair<int, int>, size_t> captured_;
+  std::map<std::array<int, 3>, size_t> captured_;
   std::string key_;
+  int lambda_ = 0;
+  int param_ = -1;
 };
+
+// Site 0: the loop's call, in its own lambda.
+void AddCallSite(LoopPlan* plan, int lambda) {
+  plan->sites.push_back(plan->call);
+  plan->site_depth.push_back(0);
+  plan->site_lambda.push_back(lambda);
+  plan->doc_site.push_back(false);
+}
 
 }  // namespace
 
@@ -214,12 +317,43 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
   if (params == 1 && !plan.lambda->single) return std::nullopt;
   if (params == 2 && (plan.lambda->single || plan.lambda->params.size() != 2)) return std::nullopt;
 
-  plan.sites.push_back(&call);
-  plan.site_depth.push_back(0);
+  AddCallSite(&plan, 0);
   Planner planner(&plan, implemented);
   if (!planner.Walk(*plan.lambda->body, 1)) return std::nullopt;
   plan.key = "K" + std::to_string(static_cast<int>(plan.kind)) + "/" +
              std::to_string(plan.lambda->frame_size) + ":" + planner.TakeKey();
+  return plan;
+}
+
+std::optional<LoopPlan> PlanScan(const BoundCall& call, LoopKind kind,
+                                 std::vector<const BoundLambda*> filters, const BoundLambda* lambda,
+                                 const std::vector<bool>& implemented) {
+  if (kind == LoopKind::kFilter || (kind == LoopKind::kCount) != (lambda == nullptr))
+    return std::nullopt;
+  LoopPlan plan;
+  plan.kind = kind;
+  plan.source = LoopSource::kScan;
+  plan.call = &call;
+  plan.lambda = lambda;
+  plan.filters = std::move(filters);
+  plan.implemented = &implemented;
+  int own = static_cast<int>(plan.filters.size());
+  AddCallSite(&plan, own);
+  Planner planner(&plan, implemented);
+  std::string key = "S" + std::to_string(static_cast<int>(kind));
+  for (int i = 0; i <= own; ++i) {
+    const BoundLambda* l = i < own ? plan.filters[static_cast<size_t>(i)] : lambda;
+    if (l == nullptr) break;
+    bool reduce = i == own && kind == LoopKind::kReduce;
+    // Exactly the binding the interpreter does without destructuring.
+    if (!reduce && !l->single) return std::nullopt;
+    if (reduce && (l->single || l->params.size() != 2)) return std::nullopt;
+    planner.BeginLambda(i, reduce ? 1 : 0);
+    key += "|" + std::to_string(l->frame_size) + ":";
+    if (!planner.Walk(*l->body, 1)) return std::nullopt;
+    key += planner.TakeKey();
+  }
+  plan.key = std::move(key);
   return plan;
 }
 

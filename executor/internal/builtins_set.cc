@@ -5,6 +5,7 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/call_context.h"
+#include "executor/internal/jit_scan.h"
 #include "executor/internal/schema_ops.h"
 #include "executor/internal/set_plan.h"
 #include "executor/internal/storage_context.h"
@@ -324,6 +325,9 @@ Result<std::unique_ptr<EntryCursor>> ScanWholeSet(CallContext& ctx, size_t i) {
 
 Result<int64_t> CountSet(CallContext& ctx, size_t i, int64_t limit) {
   FQL_ASSIGN_OR_RETURN(OpenedSet opened, OpenSetArg(ctx, i));
+  if (limit == INT64_MAX && opened.pipeline) {
+    if (auto compiled = CountCompiled(ctx, *opened.pipeline)) return std::move(*compiled);
+  }
   if (opened.count && limit == INT64_MAX) {
     FQL_ASSIGN_OR_RETURN(uint64_t all, opened.count([&ctx] { return ctx.CheckDeadline(); }));
     return static_cast<int64_t>(all);

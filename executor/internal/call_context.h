@@ -80,6 +80,7 @@ class CallContext {
   // loop over large inputs call it now and then.
   Status CheckDeadline() const;
   const frontend::BoundCall& call() const { return call_; }
+  Interp& interp() const { return interp_; }
 
  private:
   Interp& interp_;

@@ -68,6 +68,10 @@ class Interp {
 const FramePtr* ClosureEnv(const Value& fn, const frontend::BoundLambda& lambda,
                            std::shared_ptr<const frontend::BoundQuery>* owner = nullptr);
 
+// The bound lambda and frame of a closure value; nullptr for anything else
+// (a stored lambda, which has no bound tree until it is applied).
+const frontend::BoundLambda* ClosureLambda(const Value& fn, const FramePtr** env);
+
 // The checks every computed value passes: a finite number, nesting and
 // size within the limits.
 Status CheckValue(const Value& v);

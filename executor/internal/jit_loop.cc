@@ -8,6 +8,9 @@
 #include <new>
 
 #include "executor/internal/interp.h"
+#include "executor/internal/jit_runtime.h"
+#include "executor/internal/jit_scan.h"
+#include "executor/internal/storage_context.h"
 
 namespace fqldb::executor::internal {
 
@@ -17,15 +20,6 @@ using frontend::BoundCall;
 using frontend::BoundKind;
 using frontend::BoundNode;
 using jit::Tagged;
-
-// The state of one compiled loop run; the `rt` of every entry point.
-struct LoopRuntime {
-  Interp& interp;
-  const jit::LoopPlan& plan;
-  const FramePtr& closure_env;
-  FramePtr no_env;  // eager builtins read no environment
-  Status error;
-};
 
 Value FromTagged(const Tagged& t) {
   switch (static_cast<ValueKind>(t.kind)) {
@@ -100,7 +94,7 @@ extern "C" int32_t fql_rt_eval(void* rt_ptr, uint32_t site, const Tagged* locals
   return Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
     // The frame the interpreter would have made for this element.
     auto frame = std::make_shared<Frame>();
-    frame->parent = rt.closure_env;
+    frame->parent = *rt.envs.at(static_cast<size_t>(rt.plan.site_lambda.at(site)));
     frame->slots.resize(n);
     for (uint32_t i = 0; i < n; ++i) frame->Set(i, FromTagged(locals[i]));
     FQL_ASSIGN_OR_RETURN(
@@ -111,6 +105,11 @@ extern "C" int32_t fql_rt_eval(void* rt_ptr, uint32_t site, const Tagged* locals
 
 extern "C" int32_t fql_rt_not_bool(void* rt_ptr, uint32_t site, uint32_t arg, const Tagged* v) {
   return Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    if (site == jit::kSetFilterSite) {
+      // What a set's Filter reports (the call that reads the set locates it).
+      return Status(ErrorCode::kInvalidArgument,
+                    std::string("Boolean expected, ") + TypeName(FromTagged(*v)) + " provided.");
+    }
     const auto& call = rt.plan.sites.at(site)->Cast<BoundCall>();
     CallContext ctx(rt.interp, call, rt.no_env);
     Value got = FromTagged(*v);
@@ -131,9 +130,122 @@ extern "C" int32_t fql_rt_store(void* rt_ptr, Value* dst, const Tagged* v) {
   });
 }
 
+extern "C" int32_t fql_rt_next(void* rt_ptr) {
+  bool more = false;
+  int32_t rc = Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    if (rt.started) {
+      rt.stream->Next();
+    } else {
+      rt.started = true;
+    }
+    rt.doc_parsed = false;
+    more = rt.stream->Valid();
+    return more ? Status::Ok() : rt.stream->status();
+  });
+  return rc != 0 ? -1 : (more ? 1 : 0);
+}
+
+extern "C" int32_t fql_rt_elem(void* rt_ptr, Value* out) {
+  return Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    FQL_ASSIGN_OR_RETURN(*out, rt.stream->ref());
+    return Status::Ok();
+  });
+}
+
 namespace {
 
-const std::vector<bool>& Implemented() {
+// What Get(x) or Select(path, Get(x)) yields for the current document, read
+// from its stored bytes. False: the interpreter must evaluate the site (a
+// missing field or null, a path through something other than plain objects
+// and arrays, or bytes that are not a valid encoding, which Get reports).
+Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box) {
+  if (!rt.doc_parsed) {
+    rt.doc_parsed = true;
+    Result<storage::DocView> view = storage::DocView::Of(rt.stream->body());
+    rt.doc = view.ok() ? std::optional<storage::DocView>(*view) : std::nullopt;
+  }
+  if (!rt.doc) return false;
+  const auto& call = rt.plan.sites.at(site)->Cast<BoundCall>();
+  if (call.builtin->id == frontend::BuiltinId::kGet) {
+    Result<Value> body = rt.doc->Materialize();
+    if (!body.ok()) return false;
+    FQL_ASSIGN_OR_RETURN(Value ref, rt.stream->ref());
+    storage::DocRecord record;
+    record.ts = rt.stream->ts();
+    record.body = std::move(*body);
+    *box = StorageContext::DocValue(ref, record);
+    *out = Tagged{static_cast<uint8_t>(box->kind()), 0, box};
+    return true;
+  }
+  // Select(path, Get(x)[, default]): the document is {ref, ts, ...body}.
+  // The planner made sure the path is a literal; its parts are found once per run.
+  if (rt.paths.size() <= site) rt.paths.resize(rt.plan.sites.size());
+  std::vector<const Value*>& parts = rt.paths[site];
+  if (parts.empty()) parts = jit::DocReadPath(*call.args[0]);
+  if (parts.empty()) return false;
+  if (parts[0]->is_string() && (parts[0]->str() == "ref" || parts[0]->str() == "ts")) {
+    if (parts[0]->str() != "ts" || parts.size() != 1) return false;
+    *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
+                  nullptr};
+    return true;
+  }
+  storage::DocView v = *rt.doc;
+  for (const Value* part : parts) {
+    std::optional<storage::DocView> next;
+    if (part->is_string()) {
+      if (v.kind() == ValueKind::kObject) next = v.Field(part->str());
+    } else if (v.kind() == ValueKind::kArray && part->as_long() >= 0) {
+      next = v.Element(static_cast<size_t>(part->as_long()));
+    }
+    if (!next) return false;
+    v = *next;
+  }
+  switch (v.kind()) {
+    case ValueKind::kNull:
+      return false;
+    case ValueKind::kBool:
+      *out = Tagged{static_cast<uint8_t>(ValueKind::kBool), v.as_bool() ? 1 : 0, nullptr};
+      return true;
+    case ValueKind::kLong:
+      *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), v.as_long(), nullptr};
+      return true;
+    case ValueKind::kDouble:
+      *out = Tagged{static_cast<uint8_t>(ValueKind::kDouble), std::bit_cast<int64_t>(v.as_double()),
+                    nullptr};
+      return true;
+    default: {
+      Result<Value> m = v.Materialize();
+      if (!m.ok()) return false;
+      *box = std::move(*m);
+      *out = Tagged{static_cast<uint8_t>(box->kind()), 0, box};
+      return true;
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int32_t fql_rt_doc_read(void* rt_ptr, uint32_t site, Tagged* out, Value* box) {
+  bool fast = false;
+  int32_t rc = Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    FQL_ASSIGN_OR_RETURN(fast, ReadDocSite(rt, site, out, box));
+    return Status::Ok();
+  });
+  return rc != 0 ? 2 : (fast ? 0 : 1);
+}
+
+extern "C" int32_t fql_rt_emit(void* rt_ptr, const Tagged* v) {
+  return Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    if (rt.output.size() >= kMaxArrayElems) {
+      // The interpreter, rerunning, reports this where it does.
+      return Status(ErrorCode::kInvalidArgument, "The set holds too many entries; paginate it.");
+    }
+    rt.output.push_back(FromTagged(*v));
+    return Status::Ok();
+  });
+}
+
+const std::vector<bool>& ImplementedBuiltins() {
   static const std::vector<bool> table = [] {
     std::vector<bool> t(static_cast<size_t>(frontend::BuiltinId::kNumBuiltins));
     for (size_t i = 0; i < t.size(); ++i)
@@ -143,6 +255,21 @@ const std::vector<bool>& Implemented() {
   return table;
 }
 
+std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
+                                  const std::vector<const FramePtr*>& envs) {
+  std::vector<Value> captured;
+  captured.reserve(plan.captures.size());
+  for (const auto& [lambda, hops, slot] : plan.captures) {
+    const Frame* f = envs.at(static_cast<size_t>(lambda))->get();
+    for (int h = 1; h < hops && f; ++h) f = f->parent.get();
+    bool ok = f && static_cast<size_t>(slot) < f->slots.size();
+    captured.push_back(ok ? f->slots[static_cast<size_t>(slot)] : Value());
+  }
+  return captured;
+}
+
+namespace {
+
 constexpr size_t kJitCacheShapes = 512;
 
 }  // namespace
@@ -150,7 +277,8 @@ constexpr size_t kJitCacheShapes = 512;
 jit::LoopJit* SharedLoopJit() {
   // Never destroyed: compiled code may be running on other threads at exit.
   static jit::LoopJit* const instance = []() -> jit::LoopJit* {
-    jit::EntryPoints ep{&fql_rt_call, &fql_rt_make, &fql_rt_eval, &fql_rt_not_bool, &fql_rt_tick, &fql_rt_store};
+    jit::EntryPoints ep{&fql_rt_call,  &fql_rt_make, &fql_rt_eval, &fql_rt_not_bool, &fql_rt_tick,
+                        &fql_rt_store, &fql_rt_next, &fql_rt_elem, &fql_rt_doc_read, &fql_rt_emit};
     auto created = jit::LoopJit::Create(ep, kJitCacheShapes);
     if (!created.ok()) {
       std::fprintf(stderr, "fqldb: JIT unavailable, interpreting: %s\n",
@@ -160,6 +288,30 @@ jit::LoopJit* SharedLoopJit() {
     return created->release();
   }();
   return instance;
+}
+
+namespace {
+
+// A JIT bug must not fail the query: it is logged, and the caller interprets.
+std::shared_ptr<const jit::CompiledLoop> CompileOrLog(jit::LoopJit& jit,
+                                                      const jit::LoopPlan& plan) {
+  auto compiled = jit.Compile(plan);
+  if (compiled.ok()) return *compiled;
+  std::fprintf(stderr, "fqldb: JIT failed, interpreting: %s\n",
+               compiled.status().ToString().c_str());
+  return nullptr;
+}
+
+}  // namespace
+
+std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
+                                                     bool large) {
+  jit::LoopJit* jit = SharedLoopJit();
+  if (jit == nullptr) return nullptr;
+  if (auto found = jit->Find(plan.key)) return found;
+  bool compile =
+      interp.jit_mode() == JitMode::kAlways || large || jit->NoteInterpreted(plan.key) > kHotRuns;
+  return compile ? CompileOrLog(*jit, plan) : nullptr;
 }
 
 std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
@@ -175,16 +327,20 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   const FramePtr* env =
       ClosureEnv(ctx.arg(lambda_arg), call.args[lambda_arg]->Cast<frontend::BoundLambda>(), &owner);
   if (!env) return std::nullopt;
+  size_t collection_arg = jit::LoopCollectionArg(call.builtin->id);
+  if (collection_arg < ctx.size() && ctx.arg(collection_arg).kind() == ValueKind::kSet) {
+    // Filter over a set stays a lazy set; the interpreter builds it.
+    if (call.builtin->id == frontend::BuiltinId::kFilter) return std::nullopt;
+    return RunCompiledScan(ctx, call.args[lambda_arg]->Cast<frontend::BoundLambda>(), *env);
+  }
   if (!loops) loops = std::make_unique<JitLoops>();
   LoopSite& site = loops->sites[&call];
   if (!site.owner) {
     site.owner = std::move(owner);
-    site.plan = jit::PlanLoop(call, Implemented());
+    site.plan = jit::PlanLoop(call, ImplementedBuiltins());
   }
   if (!site.plan) return std::nullopt;
   const jit::LoopPlan& plan = *site.plan;
-  // Filter over a set stays a lazy set; the interpreter builds it.
-  if (plan.kind == jit::LoopKind::kFilter && ctx.arg(0).kind() == ValueKind::kSet) return std::nullopt;
   // Near the nesting limit the interpreter must run, to fail where it fails.
   if (interp.depth() + plan.max_depth > kMaxEvalDepth) return std::nullopt;
   jit::LoopJit* jit = SharedLoopJit();
@@ -204,25 +360,17 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
     bool compile = interp.jit_mode() == JitMode::kAlways || elems.size() >= kCompileAtElements ||
                    (elems.size() >= kHotMinElements && jit->NoteInterpreted(plan.key) > kHotRuns);
     if (!compile) return std::nullopt;
-    auto compiled = jit->Compile(plan);
-    if (!compiled.ok()) {
-      // A JIT bug must not fail the query: interpret this site from now on.
-      std::fprintf(stderr, "fqldb: JIT failed, interpreting: %s\n", compiled.status().ToString().c_str());
-      site.plan.reset();
+    site.compiled = CompileOrLog(*jit, plan);
+    if (!site.compiled) {
+      site.plan.reset();  // interpret this site from now on
       return std::nullopt;
     }
-    site.compiled = *compiled;
   }
 
+  LoopRuntime rt(interp, plan);
+  rt.envs = {env};
   std::vector<const Value*> inputs(plan.consts.begin(), plan.consts.end());
-  std::vector<Value> captured;
-  captured.reserve(plan.captures.size());
-  for (const auto& [hops, slot] : plan.captures) {
-    const Frame* f = env->get();
-    for (int h = 1; h < hops && f; ++h) f = f->parent.get();
-    bool ok = f && static_cast<size_t>(slot) < f->slots.size();
-    captured.push_back(ok ? f->slots[static_cast<size_t>(slot)] : Value());
-  }
+  std::vector<Value> captured = CapturedValues(plan, rt.envs);
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan.sites.size());
   Value acc = plan.kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
@@ -230,7 +378,6 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   bool fills = plan.kind == jit::LoopKind::kMap || plan.kind == jit::LoopKind::kFilter;
   Array out(fills ? elems.size() : 0);
 
-  LoopRuntime rt{interp, plan, *env, nullptr, Status::Ok()};
   int64_t written =
       site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(), temps.data(), &acc, out.data());
   if (written < 0) return Result<Value>(std::move(rt.error));
@@ -243,6 +390,7 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
     case jit::LoopKind::kFilter:
       return Result<Value>(LikeCollection(ctx, plan.collection_arg, std::move(out)));
     case jit::LoopKind::kForeach:
+    case jit::LoopKind::kCount:
       return Result<Value>(ctx.arg(plan.collection_arg));
     case jit::LoopKind::kReduce:
       if (ctx.arg(plan.collection_arg).is_page()) {

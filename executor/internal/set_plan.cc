@@ -82,6 +82,16 @@ class DocumentsSet : public ExecSet {
     out.count = [s, where, at](const std::function<Status()>& check) {
       return s->txn().CountCollection(where.first, where.second, at, check);
     };
+    if (at == sc.at()) {
+      auto p = std::make_shared<DocPipeline>();
+      p->open = [s, coll, where, at](bool ordered) {
+        return s->txn().StreamCollection(coll, where.first, where.second, at, ordered);
+      };
+      p->approximate_bytes = [s, where] {
+        return s->txn().ApproximateCollectionBytes(where.first, where.second);
+      };
+      out.pipeline = std::move(p);
+    }
     return out;
   }
   Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,
@@ -410,6 +420,11 @@ class FilterNode : public ExecSet {
     out.def = inner.def;
     Value fn = lambda_;
     CallContext* c = &ctx;
+    if (inner.pipeline) {
+      auto p = std::make_shared<DocPipeline>(*inner.pipeline);
+      p->filters.push_back(fn);
+      out.pipeline = std::move(p);
+    }
     out.scan = [inner, fn, c](const ScanBounds& b) -> Result<CursorPtr> {
       FQL_ASSIGN_OR_RETURN(CursorPtr cur, inner.scan(b));
       return CursorPtr(std::make_unique<FilterCursor>(

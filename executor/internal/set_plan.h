@@ -14,6 +14,19 @@
 
 namespace fqldb::executor::internal {
 
+// What a compiled scan (executor/internal/jit_scan.h) reads instead of a
+// set's cursor, for sets that are the documents of one collection filtered
+// by zero or more lambdas: the documents, undecoded and in ref order (the
+// order the cursor has), and the Filter lambdas in the order they apply.
+struct DocPipeline {
+  // `ordered` false: in any order (for Count, which needs none).
+  std::function<std::unique_ptr<storage::DocStream>(bool ordered)> open;
+  // About how many bytes the collection's documents take on disk (what
+  // the tiering decision looks at).
+  std::function<uint64_t()> approximate_bytes;
+  std::vector<Value> filters;
+};
+
 // A set ready to scan: how its order keys are encoded (for cursors and
 // ranges), and the scan itself.
 struct OpenedSet {
@@ -24,6 +37,10 @@ struct OpenedSet {
   // Sets that can count their entries without scanning them in order
   // (Documents) do it here; `check` is the run's deadline check.
   std::function<Result<uint64_t>(const std::function<Status()>& check)> count;
+  // Set when a compiled scan may read this set (see DocPipeline): it was
+  // opened at the run's own snapshot, so the Get of a filter lambda reads
+  // the version the scan holds.
+  std::shared_ptr<const DocPipeline> pipeline;
 };
 
 // A change in a set's membership: `entry` joined (add) or left it at `ts`.

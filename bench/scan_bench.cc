@@ -1,0 +1,224 @@
+// Compiled scans (issue 4): queries that read every document of a
+// collection, run compiled (JIT), interpreted, and as a hand-written C++
+// loop over the same LevelDB data, in one run. Prints a Markdown table for
+// docs/benchmarks.md. Not a test: nothing here asserts a time.
+//
+//   fql_bench_scan [DOCS] [DIR]     (default 1,000,000 documents in a temp dir)
+//   FQL_BENCH_JIT_ONLY=1 skips the interpreter (for profiling the compiled scans).
+//
+// The hand-written loop is what a C++ programmer would write against the
+// stored data, with fqldb closed: each partition's LevelDB in key order,
+// the newest version of each document, its `data.total` read with the
+// stored-document reader (storage/doc_codec.h). Partition by partition,
+// unmerged: the loop sees documents in no particular order, which Count and
+// a sum of longs allow. fqldb scans in ref order, as FQL defines the set.
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/bench_support.h"
+#include "common/time_codec.h"
+#include "common/value_printer.h"
+#include "executor/database.h"
+#include "executor/interpreter.h"
+#include "storage/doc_codec.h"
+#include "storage/engine.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using fqldb::Value;
+using fqldb::bench::CompileQuery;
+using fqldb::bench::Median;
+using fqldb::executor::JitMode;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+Value Must(fqldb::Result<Value> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "query failed: %s\n", r.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *r;
+}
+
+struct Query {
+  const char* label;
+  const char* fql;
+};
+
+const Query kQueries[] = {
+    {"Count(Filter(Documents(orders), o => GT(Select([data, total], Get(o)), 100)))",
+     "Count(Filter(Documents(Collection('orders')), Lambda('o', GT(Select(['data', 'total'], "
+     "Get(Var('o'))), 100))))"},
+    {"Reduce((acc, o) => Add(acc, Select([data, total], Get(o))), 0, Documents(orders))",
+     "Reduce((acc, o) => Add(acc, Select(['data', 'total'], Get(o))), 0, "
+     "Documents(Collection('orders')))"},
+    {"Sum(Map(Documents(orders), o => Select([data, total], Get(o))))",
+     "Sum(Map(Documents(Collection('orders')), o => Select(['data', 'total'], Get(o))))"},
+};
+
+// The hand-written loop: Count of totals above 100 and their sum, over
+// every partition of the data directory `dir`.
+struct HandResult {
+  int64_t above = 0;
+  int64_t sum = 0;
+};
+
+__attribute__((noinline)) HandResult HandScan(const std::vector<leveldb::DB*>& parts) {
+  HandResult r;
+  const std::string prefix = std::string("D") + std::string(8, '\0');  // documents of database 0
+  for (leveldb::DB* db : parts) {
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+    std::string last;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      leveldb::Slice k = it->key();
+      if (k.size() < 25 || std::string_view(k.data(), 9) != prefix) break;
+      // key: 'D', database, collection (8 bytes each), id, then the
+      // inverted version ts (8 bytes): the newest version comes first.
+      std::string_view logical(k.data(), k.size() - 8);
+      if (logical == last) continue;
+      last.assign(logical);
+      if (static_cast<uint8_t>(k.data()[16]) <= 4 &&
+          std::string_view(k.data() + 9, 7) == std::string(7, '\0'))
+        continue;  // schema collections (uids 1..4)
+      leveldb::Slice v = it->value();
+      if (v.size() < 9 || v[0] == 2) continue;  // a delete
+      auto doc = fqldb::storage::DocView::Of(std::string_view(v.data() + 9, v.size() - 9));
+      if (!doc.ok()) std::abort();
+      auto data = doc->Field("data");
+      auto total = data ? data->Field("total") : std::nullopt;
+      if (!total || total->kind() != fqldb::ValueKind::kLong) std::abort();
+      int64_t t = total->as_long();
+      r.above += t > 100;
+      if (__builtin_add_overflow(r.sum, t, &r.sum)) std::abort();
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // As in jit_bench.cc: keep freed memory in the process, so that large
+  // results are not faulted in page by page on every run (about 15 µs per
+  // fault on these VMs). FQL_BENCH_DEFAULT_MALLOC=1 keeps glibc's defaults.
+  if (std::getenv("FQL_BENCH_DEFAULT_MALLOC") == nullptr) {
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  }
+  int docs = argc > 1 ? std::atoi(argv[1]) : 1000000;
+  fs::path root = argc > 2
+                      ? fs::path(argv[2])
+                      : fs::temp_directory_path() / ("fql-scan-bench-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::vector<double> jit_ms[3], interp_ms[3], compile_ms(3);
+  Value results[3];
+  {
+    fqldb::executor::DatabaseOptions dbo;
+    dbo.sync = false;
+    auto db = fqldb::executor::Database::Open(root.string(), dbo);
+    if (!db.ok()) std::exit(1);
+    fqldb::executor::RunOptions run;
+    run.now = fqldb::NowTimestamp();
+    run.timeout = std::chrono::minutes(10);
+    auto exec = [&](const std::shared_ptr<const fqldb::frontend::BoundQuery>& q,
+                    std::vector<Value> params, JitMode mode) {
+      run.jit = mode;
+      return Must((*db)->Execute(q, params, run));
+    };
+    exec(CompileQuery("CreateCollection({name: 'orders'})"), {}, JitMode::kOff);
+    // Orders with a total (0..249), a status, a customer and two items.
+    auto load = CompileQuery(
+        "Foreach(ids, Lambda('i', Create(Ref(Collection('orders'), i), {data: {total: Modulo(i, "
+        "250), "
+        "status: If(Equals(Modulo(i, 3), 0), 'open', 'shipped'), customer: Concat(['c', "
+        "ToString(Modulo(i, 5000))]), items: [{sku: Modulo(i, 97), qty: Modulo(i, 4)}, {sku: "
+        "Modulo(i, 89), qty: 1}]}})))",
+        {"ids"});
+    auto start = Clock::now();
+    for (int i = 0; i < docs;) {
+      fqldb::Array ids;
+      for (int k = 0; k < 1000 && i < docs; ++k, ++i) ids.push_back(Value::Long(i + 1));
+      exec(load, {Value::MakeArray(std::move(ids))}, JitMode::kOff);
+      if (i % 100000 == 0) std::fprintf(stderr, "\rloaded %d of %d documents", i, docs);
+    }
+    std::fprintf(stderr, "\rloaded %d documents in %.1f s\n", docs, Ms(Clock::now() - start) / 1e3);
+    (*db)->engine().CompactAll();  // read settled stores, as the hand loop will
+
+    for (int q = 0; q < 3; ++q) {
+      auto bound = CompileQuery(kQueries[q].fql);
+      double before = fqldb::executor::JitStatistics().compile_ms_total;
+      results[q] = exec(bound, {}, JitMode::kAlways);  // compiles the shape
+      compile_ms[q] = fqldb::executor::JitStatistics().compile_ms_total - before;
+      // The compiled rounds first, then the interpreted ones: the
+      // interpreter's million Gets would otherwise leave the block caches
+      // and the heap in a different state before every compiled round.
+      for (int round = 0; round < 5; ++round) {
+        auto t0 = Clock::now();
+        Value got = exec(bound, {}, JitMode::kAlways);
+        jit_ms[q].push_back(Ms(Clock::now() - t0));
+        if (ToFql(got) != ToFql(results[q])) std::exit(2);
+        std::fprintf(stderr, "\rquery %d compiled round %d", q + 1, round + 1);
+      }
+      for (int round = 0; round < 3 && std::getenv("FQL_BENCH_JIT_ONLY") == nullptr; ++round) {
+        auto t0 = Clock::now();
+        Value got = exec(bound, {}, JitMode::kOff);
+        interp_ms[q].push_back(Ms(Clock::now() - t0));
+        if (ToFql(got) != ToFql(results[q])) std::exit(3);
+        std::fprintf(stderr, "\rquery %d interpreted round %d", q + 1, round + 1);
+      }
+    }
+    std::fprintf(stderr, "\n");
+  }  // fqldb closed: the hand loop opens the partitions itself
+
+  std::vector<leveldb::DB*> parts;
+  for (int p = 0;; ++p) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "part-%03d", p);
+    if (!fs::exists(root / name)) break;
+    leveldb::Options o;
+    o.block_cache = leveldb::NewLRUCache(8u << 20);  // what each fqldb partition has
+    leveldb::DB* db = nullptr;
+    if (!leveldb::DB::Open(o, (root / name).string(), &db).ok()) std::exit(1);
+    parts.push_back(db);
+  }
+  std::vector<double> hand_ms;
+  HandResult hand;
+  for (int round = 0; round < 6; ++round) {
+    auto t0 = Clock::now();
+    hand = HandScan(parts);
+    if (round > 0) hand_ms.push_back(Ms(Clock::now() - t0));  // the first warms the cache
+  }
+  if (hand.above != results[0].as_long() || hand.sum != results[1].as_long() ||
+      hand.sum != results[2].as_long()) {
+    std::fprintf(stderr, "hand loop disagrees: %lld %lld\n", static_cast<long long>(hand.above),
+                 static_cast<long long>(hand.sum));
+    std::exit(4);
+  }
+  double hand_med = Median(hand_ms);
+
+  std::printf(
+      "| query (%d documents) | JIT | interpreter | hand-written loop | JIT vs interpreter | JIT ÷ "
+      "hand loop | compile |\n",
+      docs);
+  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  for (int q = 0; q < 3; ++q) {
+    double j = Median(jit_ms[q]), in = interp_ms[q].empty() ? 0 : Median(interp_ms[q]);
+    std::printf("| `%s` | %.0f ms | %.0f ms | %.0f ms | %.1f× | %.2f | %.1f ms |\n",
+                kQueries[q].label, j, in, hand_med, in / j, j / hand_med, compile_ms[q]);
+  }
+  for (leveldb::DB* db : parts) delete db;
+  fs::remove_all(root);
+  return 0;
+}

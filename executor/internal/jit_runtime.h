@@ -1,0 +1,49 @@
+#pragma once
+
+// Shared by the executor's compiled-loop files (jit_loop.cc: loops over
+// arrays and the entry points; jit_scan.cc: loops over collection scans).
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "compiler/jit/loop_jit.h"
+#include "executor/internal/call_context.h"
+#include "storage/doc_codec.h"
+#include "storage/transaction.h"
+
+namespace fqldb::executor::internal {
+
+// The state of one compiled loop run; the `rt` of every entry point.
+struct LoopRuntime {
+  LoopRuntime(Interp& i, const jit::LoopPlan& p) : interp(i), plan(p) {}
+  Interp& interp;
+  const jit::LoopPlan& plan;
+  // The closure frame of each lambda (LoopPlan's numbering).
+  std::vector<const FramePtr*> envs;
+  FramePtr no_env;  // eager builtins read no environment
+  Status error;
+  // Scans only: the documents, the current one's parsed body (nullopt
+  // until a doc-read asks, or when its bytes are not a valid encoding),
+  // and what Map emitted.
+  storage::DocStream* stream = nullptr;
+  bool started = false;
+  bool doc_parsed = false;
+  std::optional<storage::DocView> doc;
+  Array output;
+  std::vector<std::vector<const Value*>> paths;  // per doc-read site, its Select path
+};
+
+// Which builtins the runtime implements (indexed by BuiltinId).
+const std::vector<bool>& ImplementedBuiltins();
+
+// The values of `plan`'s captured variables, read from each lambda's frame.
+std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
+                                  const std::vector<const FramePtr*>& envs);
+
+// The compiled code for `plan`: from the run's or the shared cache, or
+// compiled now when the mode asks for it, or `large` (the input is expected
+// to be big), or the shape has been interpreted often. nullptr: interpret.
+std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
+                                                     bool large);
+
+}  // namespace fqldb::executor::internal

@@ -1,0 +1,111 @@
+// Compiled scans, executor side: from a set's DocPipeline and the calling
+// builtin to a LoopPlan (jit::PlanScan), the tiering decision, and the run.
+// A compiled scan that fails is not reported: the interpreter runs the call
+// again and reports the error exactly as it always does (the scan's lambdas
+// cannot write, so running them twice changes nothing). Only a deadline
+// error is returned as is.
+#include "executor/internal/jit_scan.h"
+
+#include "executor/internal/interp.h"
+#include "executor/internal/jit_loop.h"
+#include "executor/internal/jit_runtime.h"
+#include "executor/internal/storage_context.h"
+
+namespace fqldb::executor::internal {
+
+namespace {
+
+using frontend::BoundLambda;
+using frontend::BuiltinId;
+
+struct ScanOutcome {
+  int64_t count = 0;
+  Value acc;
+  Array output;
+};
+
+std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& pipeline,
+                                           jit::LoopKind kind, const BoundLambda* own,
+                                           const FramePtr* own_env, Value acc) {
+  static const FramePtr kNoFrame;
+  Interp& interp = ctx.interp();
+  if (interp.jit_mode() == JitMode::kOff) return std::nullopt;
+  StorageContext* sc = interp.storage();
+  // History edits are seen by Get and not by scans: the interpreter's way.
+  if (sc == nullptr || sc->txn().has_history_edits()) return std::nullopt;
+  std::vector<const BoundLambda*> filters;
+  std::vector<const FramePtr*> envs;
+  for (const Value& f : pipeline.filters) {
+    const FramePtr* env = nullptr;
+    const BoundLambda* l = ClosureLambda(f, &env);
+    if (l == nullptr) return std::nullopt;
+    filters.push_back(l);
+    envs.push_back(env);
+  }
+  envs.push_back(own_env ? own_env : &kNoFrame);
+  std::optional<jit::LoopPlan> plan =
+      jit::PlanScan(ctx.call(), kind, std::move(filters), own, ImplementedBuiltins());
+  // Near the nesting limit the interpreter must run, to fail where it fails.
+  if (!plan || interp.depth() + plan->max_depth > kMaxEvalDepth) return std::nullopt;
+  bool large =
+      interp.jit_mode() == JitMode::kAuto && pipeline.approximate_bytes() >= kScanCompileAtBytes;
+  std::shared_ptr<const jit::CompiledLoop> compiled = CompiledFor(interp, *plan, large);
+  if (!compiled) return std::nullopt;
+
+  LoopRuntime rt(interp, *plan);
+  rt.envs = std::move(envs);
+  std::vector<const Value*> inputs(plan->consts.begin(), plan->consts.end());
+  std::vector<Value> captured = CapturedValues(*plan, rt.envs);
+  for (const Value& v : captured) inputs.push_back(&v);
+  std::vector<Value> temps(plan->sites.size() + 1);  // and the element's
+  // Only Count may see the documents in any order: its result cannot tell,
+  // and an error (whose document would depend on the order) reruns
+  // interpreted. Map's output and Reduce's accumulator follow ref order.
+  std::unique_ptr<storage::DocStream> stream = pipeline.open(kind != jit::LoopKind::kCount);
+  rt.stream = stream.get();
+  int64_t n = compiled->fn()(&rt, nullptr, 0, inputs.data(), temps.data(), &acc, nullptr);
+  if (n < 0) {
+    if (rt.error.code() == ErrorCode::kTimeout) return Result<ScanOutcome>(std::move(rt.error));
+    return std::nullopt;
+  }
+  return Result<ScanOutcome>(ScanOutcome{n, std::move(acc), std::move(rt.output)});
+}
+
+}  // namespace
+
+std::optional<Result<int64_t>> CountCompiled(CallContext& ctx, const DocPipeline& pipeline) {
+  if (pipeline.filters.empty()) return std::nullopt;  // counted without a scan
+  auto r = RunScan(ctx, pipeline, jit::LoopKind::kCount, nullptr, nullptr, Value());
+  if (!r) return std::nullopt;
+  if (!r->ok()) return Result<int64_t>(std::move(*r).status_move());
+  return Result<int64_t>((*r)->count);
+}
+
+std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const BoundLambda& lambda,
+                                             const FramePtr& env) {
+  BuiltinId id = ctx.call().builtin->id;
+  size_t coll = jit::LoopCollectionArg(id);
+  jit::LoopKind kind = id == BuiltinId::kMap      ? jit::LoopKind::kMap
+                       : id == BuiltinId::kReduce ? jit::LoopKind::kReduce
+                                                  : jit::LoopKind::kForeach;
+  StorageContext* sc = ctx.interp().storage();
+  const auto* set = static_cast<const ExecSet*>(ctx.arg(coll).set().plan.get());
+  if (sc == nullptr || set == nullptr) return std::nullopt;
+  // Opening reads only schema; if it fails, the builtin fails the same way.
+  Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
+  if (!opened.ok() || !opened->pipeline) return std::nullopt;
+  Value acc = kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
+  auto r = RunScan(ctx, *opened->pipeline, kind, &lambda, &env, std::move(acc));
+  if (!r) return std::nullopt;
+  if (!r->ok()) return Result<Value>(std::move(*r).status_move());
+  switch (kind) {
+    case jit::LoopKind::kMap:
+      return Result<Value>(LikeCollection(ctx, coll, std::move((*r)->output)));
+    case jit::LoopKind::kReduce:
+      return Result<Value>(std::move((*r)->acc));
+    default:
+      return Result<Value>(ctx.arg(coll));
+  }
+}
+
+}  // namespace fqldb::executor::internal
