@@ -350,7 +350,7 @@ internal::VersionMerge Transaction::Merge(const std::vector<uint32_t>& parts, co
     }
     if (bounds.reverse) std::reverse(own.begin(), own.end());
   }
-  return VersionMerge(std::move(its), std::move(own), bounds.reverse, prefix.size());
+  return VersionMerge(std::move(its), std::move(own), bounds.reverse);
 }
 
 std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, uint64_t db,

@@ -19,68 +19,75 @@ using internal::VisibleIterator;
 
 namespace {
 
-// A collection's documents, undecoded.
-class MergedDocStream : public DocStream {
+// What both streams share: the document under the current key and version.
+class DocStreamBase : public DocStream {
  public:
-  MergedDocStream(VersionMerge merge, Value coll_ref, size_t skip)
-      : merge_(std::move(merge)), coll_ref_(std::move(coll_ref)), skip_(skip) {
-    valid_ = merge_.Advance();
-  }
+  DocStreamBase(Value coll_ref, size_t skip) : coll_ref_(std::move(coll_ref)), skip_(skip) {}
   bool Valid() const override { return valid_; }
-  uint64_t ts() const override { return merge_.version().ts; }
+  uint64_t ts() const override { return version().ts; }
   std::string_view body() const override {
-    std::string_view v = merge_.version().value;
+    std::string_view v = version().value;
     return v.size() < 9 ? std::string_view() : v.substr(9);  // after the action and uid
   }
   Result<Value> ref() const override {
-    std::string_view rest = merge_.key().substr(skip_);
-    FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-    return Value::Ref(std::move(id), coll_ref_);
-  }
-  void Next() override {
-    if (valid_) valid_ = merge_.Advance();
-  }
-  Status status() const override { return merge_.status(); }
-
- private:
-  VersionMerge merge_;
-  Value coll_ref_;
-  size_t skip_;
-  bool valid_ = false;
-};
-
-// A collection's documents partition after partition, then the
-// transaction's own writes (which replace what storage holds for their
-// keys): no merge, for readers that do not need ref order.
-class SequentialDocStream : public DocStream {
- public:
-  using OpenPartition = std::function<std::unique_ptr<VisibleIterator>(size_t i)>;
-  SequentialDocStream(size_t partitions, OpenPartition open,
-                      std::vector<std::pair<std::string, Version>> own, Value coll_ref, size_t skip)
-      : partitions_(partitions),
-        open_(std::move(open)),
-        own_(std::move(own)),
-        coll_ref_(std::move(coll_ref)),
-        skip_(skip) {
-    valid_ = Advance();
-  }
-  bool Valid() const override { return valid_; }
-  uint64_t ts() const override { return version_->ts; }
-  std::string_view body() const override {
-    std::string_view v = version_->value;
-    return v.size() < 9 ? std::string_view() : v.substr(9);
-  }
-  Result<Value> ref() const override {
-    std::string_view rest = key_.substr(skip_);
+    std::string_view rest = key().substr(skip_);
     FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
     return Value::Ref(std::move(id), coll_ref_);
   }
   void Next() override {
     if (valid_) valid_ = Advance();
   }
+
+ protected:
+  // Moves to the next document: false at the end or on an error.
+  virtual bool Advance() = 0;
+  virtual std::string_view key() const = 0;
+  virtual const Version& version() const = 0;
+  // Derived constructors call this once they are ready.
+  void Start() { valid_ = Advance(); }
+
+ private:
+  Value coll_ref_;
+  size_t skip_;
+  bool valid_ = false;
+};
+
+// A collection's documents in ref order.
+class MergedDocStream : public DocStreamBase {
+ public:
+  MergedDocStream(VersionMerge merge, Value coll_ref, size_t skip)
+      : DocStreamBase(std::move(coll_ref), skip), merge_(std::move(merge)) {
+    Start();
+  }
+  Status status() const override { return merge_.status(); }
+
+ private:
+  bool Advance() override { return merge_.Advance(); }
+  std::string_view key() const override { return merge_.key(); }
+  const Version& version() const override { return merge_.version(); }
+
+  VersionMerge merge_;
+};
+
+// A collection's documents partition after partition, then the
+// transaction's own writes (which replace what storage holds for their
+// keys): no merge, for readers that do not need ref order.
+class SequentialDocStream : public DocStreamBase {
+ public:
+  using OpenPartition = std::function<std::unique_ptr<VisibleIterator>(size_t i)>;
+  SequentialDocStream(size_t partitions, OpenPartition open,
+                      std::vector<std::pair<std::string, Version>> own, Value coll_ref, size_t skip)
+      : DocStreamBase(std::move(coll_ref), skip),
+        partitions_(partitions),
+        open_(std::move(open)),
+        own_(std::move(own)) {
+    Start();
+  }
   Status status() const override { return status_; }
 
  private:
+  std::string_view key() const override { return key_; }
+  const Version& version() const override { return *version_; }
   bool Own(std::string_view key) const {
     return std::binary_search(own_.begin(), own_.end(), key,
                               [](const auto& a, const auto& b) { return KeyOf(a) < KeyOf(b); });
@@ -88,7 +95,7 @@ class SequentialDocStream : public DocStream {
   static std::string_view KeyOf(std::string_view k) { return k; }
   static std::string_view KeyOf(const std::pair<std::string, Version>& e) { return e.first; }
 
-  bool Advance() {
+  bool Advance() override {
     while (part_ < partitions_) {
       if (!it_) {
         it_ = open_(part_);
@@ -121,15 +128,12 @@ class SequentialDocStream : public DocStream {
   size_t partitions_;
   OpenPartition open_;
   std::vector<std::pair<std::string, Version>> own_;  // sorted by key
-  Value coll_ref_;
-  size_t skip_;
   size_t part_ = 0;
   std::unique_ptr<VisibleIterator> it_;
   bool pending_ = false;
   size_t own_pos_ = 0;
   std::string_view key_;
   const Version* version_ = nullptr;
-  bool valid_ = false;
   Status status_;
 };
 

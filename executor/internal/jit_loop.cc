@@ -305,12 +305,12 @@ std::shared_ptr<const jit::CompiledLoop> CompileOrLog(jit::LoopJit& jit,
 }  // namespace
 
 std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
-                                                     bool large) {
+                                                     const std::function<bool()>& large) {
   jit::LoopJit* jit = SharedLoopJit();
   if (jit == nullptr) return nullptr;
   if (auto found = jit->Find(plan.key)) return found;
   bool compile =
-      interp.jit_mode() == JitMode::kAlways || large || jit->NoteInterpreted(plan.key) > kHotRuns;
+      interp.jit_mode() == JitMode::kAlways || large() || jit->NoteInterpreted(plan.key) > kHotRuns;
   return compile ? CompileOrLog(*jit, plan) : nullptr;
 }
 

@@ -2,6 +2,7 @@
 
 // Shared by the executor's compiled-loop files (jit_loop.cc: loops over
 // arrays and the entry points; jit_scan.cc: loops over collection scans).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -40,10 +41,11 @@ const std::vector<bool>& ImplementedBuiltins();
 std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
                                   const std::vector<const FramePtr*>& envs);
 
-// The compiled code for `plan`: from the run's or the shared cache, or
-// compiled now when the mode asks for it, or `large` (the input is expected
-// to be big), or the shape has been interpreted often. nullptr: interpret.
+// The compiled code for `plan`: from the shared cache, or compiled now when
+// the mode asks for it, or `large()` (the input is expected to be big; asked
+// only on a cache miss), or the shape has been interpreted often. nullptr:
+// interpret.
 std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
-                                                     bool large);
+                                                     const std::function<bool()>& large);
 
 }  // namespace fqldb::executor::internal

@@ -47,9 +47,8 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
       jit::PlanScan(ctx.call(), kind, std::move(filters), own, ImplementedBuiltins());
   // Near the nesting limit the interpreter must run, to fail where it fails.
   if (!plan || interp.depth() + plan->max_depth > kMaxEvalDepth) return std::nullopt;
-  bool large =
-      interp.jit_mode() == JitMode::kAuto && pipeline.approximate_bytes() >= kScanCompileAtBytes;
-  std::shared_ptr<const jit::CompiledLoop> compiled = CompiledFor(interp, *plan, large);
+  std::shared_ptr<const jit::CompiledLoop> compiled = CompiledFor(
+      interp, *plan, [&] { return pipeline.approximate_bytes() >= kScanCompileAtBytes; });
   if (!compiled) return std::nullopt;
 
   LoopRuntime rt(interp, *plan);
