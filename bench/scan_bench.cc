@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
       double before = fqldb::executor::JitStatistics().compile_ms_total;
       results[q] = exec(bound, {}, JitMode::kAlways);  // compiles the shape
       compile_ms[q] = fqldb::executor::JitStatistics().compile_ms_total - before;
+      fqldb::executor::WaitForJitUpgrades();  // time the optimised tier
       // The compiled rounds first, then the interpreted ones: the
       // interpreter's million Gets would otherwise leave the block caches
       // and the heap in a different state before every compiled round.

@@ -55,5 +55,8 @@ Result<Value> Run(const std::shared_ptr<const frontend::BoundQuery>& query,
 // What the process's JIT has done so far (compiles, cache hits, evictions,
 // compile time); all zero when LLVM could not start.
 jit::JitStats JitStatistics();
+// Blocks until the JIT's background thread has swapped in the optimised
+// code of every shape compiled so far (benchmarks time that code).
+void WaitForJitUpgrades();
 
 }  // namespace fqldb::executor

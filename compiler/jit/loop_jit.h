@@ -157,44 +157,60 @@ std::optional<LoopPlan> PlanScan(const frontend::BoundCall& call, LoopKind kind,
                                  const frontend::BoundLambda* lambda,
                                  const std::vector<bool>& implemented);
 
+// kQuick: fast instruction selection, what a query waits for; kOptimized:
+// the optimising code generator, compiled in the background afterwards.
+enum class JitTier : uint8_t { kQuick, kOptimized };
+
 class CompiledLoop {
  public:
-  CompiledLoop(LoopFn fn, double compile_ms, std::shared_ptr<void> code)
-      : fn_(fn), compile_ms_(compile_ms), code_(std::move(code)) {}
+  CompiledLoop(LoopFn fn, double compile_ms, std::shared_ptr<void> code, JitTier tier)
+      : fn_(fn), compile_ms_(compile_ms), tier_(tier), code_(std::move(code)) {}
   LoopFn fn() const { return fn_; }
   double compile_ms() const { return compile_ms_; }
+  JitTier tier() const { return tier_; }
 
  private:
   LoopFn fn_;
   double compile_ms_;
+  JitTier tier_;
   std::shared_ptr<void> code_;  // frees the machine code with the last user
 };
 
 struct JitStats {
-  uint64_t compiles = 0;
+  uint64_t compiles = 0;  // quick-tier compiles (what queries waited for)
   uint64_t hits = 0;
   uint64_t evictions = 0;
   double compile_ms_total = 0;
+  uint64_t upgrades = 0;  // optimised recompiles swapped in by the background thread
+  double upgrade_ms_total = 0;
 };
 
 // One LLJIT instance and its compile cache. Thread-safe.
 class LoopJit {
  public:
   // `capacity`: compiled shapes kept (least recently used ones are freed).
-  static Result<std::unique_ptr<LoopJit>> Create(const EntryPoints& entry_points, size_t capacity);
+  // `upgrade`: recompile each shape with the optimising tier in the
+  // background after its quick compile.
+  static Result<std::unique_ptr<LoopJit>> Create(const EntryPoints& entry_points, size_t capacity,
+                                                 bool upgrade = true);
   ~LoopJit();
 
   // The compiled loop for `plan`'s shape, or nullptr if none is cached.
   std::shared_ptr<const CompiledLoop> Find(const std::string& key);
-  // Finds or compiles. Errors: kInternal with LLVM's message.
+  // Finds, or compiles the quick tier now (and queues the optimised tier
+  // for the background thread). Errors: kInternal with LLVM's message.
   Result<std::shared_ptr<const CompiledLoop>> Compile(const LoopPlan& plan);
+  // Blocks until every queued optimised recompile has been swapped in.
+  void WaitForUpgrades();
   // Counts a run of `key` by the interpreter and returns how many there
   // have been (bounded memory; approximate once many shapes are seen).
   uint32_t NoteInterpreted(const std::string& key);
   JitStats stats() const;
 
+ public:
+  struct Impl;  // public so that process exit can stop its worker
+
  private:
-  struct Impl;
   explicit LoopJit(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

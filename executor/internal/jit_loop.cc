@@ -410,4 +410,8 @@ jit::JitStats JitStatistics() {
   return jit ? jit->stats() : jit::JitStats{};
 }
 
+void WaitForJitUpgrades() {
+  if (jit::LoopJit* jit = internal::SharedLoopJit()) jit->WaitForUpgrades();
+}
+
 }  // namespace fqldb::executor

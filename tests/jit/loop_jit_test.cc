@@ -290,6 +290,7 @@ TEST(LoopJitTest, RandomExpressionsAgreeWithTheInterpreter) {
   RandomExpr gen(std::getenv("FQL_JIT_SEED") ? std::atoi(std::getenv("FQL_JIT_SEED")) : 20261124);
   int failures = 0;
   uint64_t compiles = Stats().compiles + Stats().hits;
+  std::vector<std::pair<std::string, std::string>> seen;  // query, interpreter's outcome
   for (int i = 0; i < kRandomCases && failures < 5; ++i) {
     std::string elems;
     for (int j = 0; j < 6; ++j) elems += (j ? ", " : "") + gen.Literal();
@@ -313,9 +314,35 @@ TEST(LoopJitTest, RandomExpressionsAgreeWithTheInterpreter) {
       ++failures;
       ADD_FAILURE() << q << "\n  interpreter: " << off.text << "\n  compiled:    " << on.text;
     }
+    seen.emplace_back(q, off.text);
   }
   EXPECT_GT(Stats().compiles + Stats().hits, compiles + kRandomCases / 2)
       << "most random loops should have run compiled";
+  // Those runs used the quick tier; once the background thread has swapped
+  // in the optimised code, the same queries must agree again.
+  uint64_t upgrades = Stats().upgrades;
+  WaitForJitUpgrades();
+  EXPECT_GT(Stats().upgrades, upgrades) << "no shape reached the optimised tier";
+  for (const auto& [q, expected] : seen) {
+    if (failures >= 5) break;
+    Outcome on = RunQuery(q, JitMode::kAlways);
+    if (on.text != expected) {
+      ++failures;
+      ADD_FAILURE() << q << "\n  interpreter: " << expected << "\n  optimised:   " << on.text;
+    }
+  }
+}
+
+TEST(LoopJitTest, ShapesMoveToTheOptimisedTierInTheBackground) {
+  const std::string q = "Map([1, 2, 3], x => Multiply(Add(x, 31), Subtract(x, 5)))";
+  uint64_t compiles = Stats().compiles;
+  uint64_t upgrades = Stats().upgrades;
+  EXPECT_EQ(Same(q).text, "[ -128, -99, -68 ]");
+  EXPECT_EQ(Stats().compiles, compiles + 1);
+  WaitForJitUpgrades();
+  EXPECT_GE(Stats().upgrades, upgrades + 1);
+  EXPECT_EQ(Same(q).text, "[ -128, -99, -68 ]");
+  EXPECT_EQ(Stats().compiles, compiles + 1) << "the upgrade should have replaced the cached code";
 }
 
 }  // namespace
