@@ -20,6 +20,7 @@ struct CliOptions {
   bool sync = true;                // --durability sync|async
   uint32_t partitions = 8;         // for a new data directory
   executor::JitMode jit = executor::JitMode::kAuto;  // --jit off|auto|always
+  bool explain = false;                              // --explain
 
   // Filled by Main once the data directory is open.
   executor::Database* db_handle = nullptr;

@@ -36,6 +36,10 @@ const char kUsage[] =
     "  --jit MODE          auto (default): compile Map/Filter/Reduce/Foreach loops\n"
     "                      with LLVM when they are large or run often; always:\n"
     "                      compile every loop that can be; off: interpret only\n"
+    "  --explain           before each result, report how the query ran: the\n"
+    "                      sets it read (partitions, index ranges) and which\n"
+    "                      loops ran compiled, with compile times (to stderr\n"
+    "                      with --format json); queries still run and commit\n"
     "  --stop-on-error     run: stop at the first failing query\n"
     "  --timeout MS        per-query time limit in milliseconds (default 60000)\n"
     "  --help              show this help\n"
@@ -97,6 +101,8 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
       } else {
         return Usage("--jit must be off, auto or always, not '" + v + "'");
       }
+    } else if (a == "--explain") {
+      out->explain = true;
     } else if (a == "--stop-on-error") {
       out->stop_on_error = true;
     } else if (a == "--timeout") {
@@ -175,6 +181,11 @@ int RunFiles(const CliOptions& options) {
     }
     bool stop = false;
     auto summary = session.RunScript(text, [&](const executor::QueryOutcome& q) {
+      if (!q.explain.empty()) {
+        // JSON output stays one parseable line per query: the report goes aside.
+        (options.format == executor::OutputFormat::kJson ? std::cerr : std::cout)
+            << q.explain << "\n";
+      }
       std::cout << executor::FormatResult(q.result, options.format, text) << "\n";
       std::cout.flush();
       stop = !q.result.ok() && options.stop_on_error;

@@ -40,6 +40,9 @@ const char kHelp[] =
     "\n"
     "  :help            this help\n"
     "  :format fql|json switch the output format\n"
+    "  :explain QUERY   run QUERY and report how: the sets it read (partitions,\n"
+    "                   index ranges), which loops ran compiled and why not\n"
+    "  :explain on|off  report every query (like --explain)\n"
     "  :quit            leave (Ctrl-D works too)\n"
     "\n"
     "Ctrl-C discards the input being typed, or cancels the running query.\n"
@@ -120,6 +123,7 @@ executor::SessionOptions SessionOptionsFor(const CliOptions& options) {
   so.database = options.db_handle;
   so.db = options.db_uid;
   so.jit = options.jit;
+  so.explain = options.explain;
   return so;
 }
 
@@ -128,7 +132,10 @@ namespace {
 class Shell {
  public:
   Shell(const CliOptions& options, bool interactive)
-      : options_(options), interactive_(interactive), session_(MakeSessionOptions(options)) {}
+      : options_(options),
+        interactive_(interactive),
+        session_(MakeSessionOptions(options)),
+        explain_all_(options.explain) {}
 
   int Run() {
     if (interactive_) {
@@ -151,9 +158,15 @@ class Shell {
         continue;
       }
       if (!got) break;
-      if (buffer.empty() && HandleCommand(line)) {
-        if (quit_) break;
-        continue;
+      if (buffer.empty()) {
+        std::string query;
+        if (ExplainOnce(line, &query)) {
+          line = query;
+          explain_next_ = true;
+        } else if (HandleCommand(line)) {
+          if (quit_) break;
+          continue;
+        }
       }
       buffer += line;
       buffer += "\n";
@@ -190,6 +203,20 @@ class Shell {
     return true;
   }
 
+  // ":explain QUERY": true with the query's first line in `*query`.
+  static bool ExplainOnce(const std::string& line, std::string* query) {
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line.compare(b, 9, ":explain ") != 0) return false;
+    std::string rest = line.substr(b + 9);
+    size_t f = rest.find_first_not_of(" \t");
+    if (f == std::string::npos) return false;
+    std::string word = rest.substr(f);
+    while (!word.empty() && (word.back() == ' ' || word.back() == '\r')) word.pop_back();
+    if (word == "on" || word == "off") return false;  // a command
+    *query = rest;
+    return true;
+  }
+
   // Handles ":help", ":quit" and friends; returns false for FQL input.
   bool HandleCommand(const std::string& line) {
     size_t b = line.find_first_not_of(" \t");
@@ -204,6 +231,12 @@ class Shell {
       options_.format = executor::OutputFormat::kFql;
     } else if (cmd == ":format json") {
       options_.format = executor::OutputFormat::kJson;
+    } else if (cmd == ":explain on" || cmd == ":explain off") {
+      explain_all_ = cmd == ":explain on";
+      session_.set_explain(explain_all_);
+      std::cout << "explain " << (explain_all_ ? "on" : "off") << "\n";
+    } else if (cmd == ":explain") {
+      std::cout << "usage: :explain QUERY, or :explain on|off\n";
     } else {
       std::cout << "unknown command " << cmd << " (try :help)\n";
     }
@@ -212,7 +245,10 @@ class Shell {
 
   void Submit(const std::string& text) {
     g_interrupted.store(false);
+    session_.set_explain(explain_all_ || explain_next_);
+    explain_next_ = false;
     auto summary = session_.RunScript(text, [&](const executor::QueryOutcome& q) {
+      if (!q.explain.empty()) std::cout << q.explain << "\n";
       std::cout << executor::FormatResult(q.result, options_.format, text) << "\n";
       any_failed_ = any_failed_ || !q.result.ok();
       if (interactive_) {
@@ -236,6 +272,8 @@ class Shell {
   std::string history_path_;
   bool quit_ = false;
   bool any_failed_ = false;
+  bool explain_all_ = false;   // :explain on, or --explain
+  bool explain_next_ = false;  // :explain QUERY
 };
 
 }  // namespace

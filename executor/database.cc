@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "executor/explain.h"
 #include "executor/internal/schema_cache.h"
 #include "executor/internal/storage_context.h"
 #include "storage/engine.h"
@@ -81,6 +82,7 @@ Result<Value> Database::Execute(const std::shared_ptr<const frontend::BoundQuery
     internal::StorageContext sc(txn, db, schema_cache_.get(), engine_->SchemaTs());
     options.storage = &sc;
     options.now = FromMicros(provisional);
+    if (options.explain) options.explain->Clear();  // report the attempt that counted
     Result<Value> result = Run(query, params, options);
     if (!result.ok() || !txn.has_writes()) return result;
     Result<uint64_t> ts = txn.Commit();

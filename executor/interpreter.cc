@@ -283,8 +283,13 @@ Result<Value> Interp::Invoke(BuiltinFn fn, CallContext& ctx) {
     }
   }
   std::optional<Result<Value>> compiled;
-  if (options_.jit != JitMode::kOff && jit::IsLoopBuiltin(b.id))
-    compiled = RunCompiledLoop(*this, ctx, jit_loops_);
+  if (jit::IsLoopBuiltin(b.id)) {
+    if (options_.jit != JitMode::kOff) {
+      compiled = RunCompiledLoop(*this, ctx, jit_loops_);
+    } else {
+      Explain(call, [] { return std::string("interpreted: --jit off"); });
+    }
+  }
   Result<Value> r = compiled ? std::move(*compiled) : fn(ctx);
   if (!r.ok()) return Locate(std::move(r).status_move(), call);
   FQL_RETURN_IF_ERROR(Locate(CheckValue(*r), call));

@@ -15,6 +15,7 @@ namespace fqldb::executor {
 namespace internal {
 class StorageContext;
 }  // namespace internal
+class ExplainLog;
 
 // Limits that keep one query from exhausting a node.
 inline constexpr int kMaxEvalDepth = 2000;           // nested evaluations, lambdas included
@@ -42,6 +43,9 @@ struct RunOptions {
   // one they fail with kUnsupported. Not owned.
   internal::StorageContext* storage = nullptr;
   JitMode jit = JitMode::kAuto;
+  // When set, the run notes how each call read its sets and ran its loops
+  // (executor/explain.h). Not owned.
+  ExplainLog* explain = nullptr;
 };
 
 // Evaluates a bound query with the tree-walking interpreter. `params` fill

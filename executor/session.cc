@@ -6,6 +6,7 @@
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "executor/database.h"
+#include "executor/explain.h"
 #include "executor/interpreter.h"
 
 namespace fqldb::executor {
@@ -33,8 +34,20 @@ ScriptSummary Session::RunScript(std::string_view text,
       run.timeout = options_.timeout;
       run.cancel = options_.cancel;
       run.jit = options_.jit;
+      ExplainLog log;
+      jit::JitStats before;
+      if (options_.explain) {
+        run.explain = &log;
+        before = JitStatistics();
+      }
       outcome.result = options_.database ? options_.database->Execute(*bound, {}, run, options_.db)
                                          : Run(*bound, {}, run);
+      if (options_.explain) {
+        jit::JitStats after = JitStatistics();
+        outcome.explain = RenderExplain(**bound, log, std::chrono::steady_clock::now() - start,
+                                        after.compiles - before.compiles,
+                                        after.compile_ms_total - before.compile_ms_total);
+      }
     }
     outcome.elapsed = std::chrono::steady_clock::now() - start;
     ++summary.queries;

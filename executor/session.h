@@ -20,6 +20,9 @@ struct QueryOutcome {
   size_t index = 0;  // 0-based position in the script
   Result<Value> result = Value();
   std::chrono::nanoseconds elapsed{0};
+  // With SessionOptions::explain: the report (executor/explain.h) of a
+  // query that bound; empty otherwise.
+  std::string explain;
 };
 
 struct ScriptSummary {
@@ -38,6 +41,9 @@ struct SessionOptions {
   Database* database = nullptr;
   uint64_t db = 0;  // the (child) database queries run in
   JitMode jit = JitMode::kAuto;  // see RunOptions::jit
+  // Report how each query ran (QueryOutcome::explain). The queries still
+  // run and commit as usual.
+  bool explain = false;
 };
 
 // Runs FQL scripts: parses the whole text, then binds and evaluates each
@@ -51,6 +57,8 @@ class Session {
   // stops the script. Never throws.
   ScriptSummary RunScript(std::string_view text,
                           const std::function<bool(const QueryOutcome&)>& on_query);
+  void set_explain(bool on) { options_.explain = on; }
+  bool explain() const { return options_.explain; }
 
  private:
   SessionOptions options_;

@@ -139,9 +139,10 @@ struct LoopPlan {
 // Plans `call` when it is Map, Filter, Foreach or Reduce with a literal
 // lambda of the right arity, whose body holds no nested Lambda and only
 // builtins that `implemented` marks (indexed by BuiltinId). nullopt: not
-// compiled; the interpreter runs it.
+// compiled; the interpreter runs it, and `*why` (when given) says why, with
+// the line:col of the construct that stopped it.
 std::optional<LoopPlan> PlanLoop(const frontend::BoundCall& call,
-                                 const std::vector<bool>& implemented);
+                                 const std::vector<bool>& implemented, std::string* why = nullptr);
 
 // The literal path of a doc-read site's Select (its first argument): the
 // strings and numbers it walks; empty when it is not such a literal.
@@ -151,11 +152,11 @@ std::vector<const Value*> DocReadPath(const frontend::BoundNode& path);
 // kForeach and kReduce, `call`'s own lambda (null for kCount), over the
 // documents of a collection. The lambdas may not write (a scan reads each
 // document once, so a write during it could change what Get would see).
-// nullopt: not compiled.
+// nullopt: not compiled (`*why` as for PlanLoop).
 std::optional<LoopPlan> PlanScan(const frontend::BoundCall& call, LoopKind kind,
                                  std::vector<const frontend::BoundLambda*> filters,
                                  const frontend::BoundLambda* lambda,
-                                 const std::vector<bool>& implemented);
+                                 const std::vector<bool>& implemented, std::string* why = nullptr);
 
 // kQuick: fast instruction selection, what a query waits for; kOptimized:
 // the optimising code generator, compiled in the background afterwards.

@@ -128,6 +128,15 @@ class Planner {
     param_ = param;
   }
 
+  // Records why planning stopped (the first reason found) and fails.
+  bool Fail(const BoundNode& at, const std::string& what) {
+    if (why_.empty()) {
+      why_ = what + " at " + std::to_string(at.pos.line) + ":" + std::to_string(at.pos.column);
+    }
+    return false;
+  }
+  std::string TakeWhy() { return std::move(why_); }
+
   // False when the body holds something the code generator cannot take.
   bool Walk(const BoundNode& n, int depth) {
     plan_->max_depth = std::max(plan_->max_depth, depth);
@@ -154,7 +163,7 @@ class Planner {
         return true;
       }
       case BoundKind::kLambda:
-        return false;  // a closure needs a real frame
+        return Fail(n, "a nested Lambda");  // a closure needs a real frame
       case BoundKind::kLet: {
         const auto& l = n.Cast<BoundLet>();
         key_ += "L" + std::to_string(l.values.size()) + "(";
@@ -180,12 +189,14 @@ class Planner {
       }
       case BoundKind::kCall: {
         const auto& c = n.Cast<BoundCall>();
-        if (scan() && Writes(c.builtin->id)) return false;
+        if (scan() && Writes(c.builtin->id))
+          return Fail(n, std::string(c.builtin->name) + " writes");
         AddSite(n, depth);
         if (scan() && IsDocRead(c)) {
           // The path (or the default) is read from the tree at run time.
           plan_->doc_site.back() = true;
-          if (ContainsLambda(n) || !Pure(n)) return false;
+          if (ContainsLambda(n)) return Fail(n, "a Lambda inside a document read");
+          if (!Pure(n)) return Fail(n, "a write inside a document read");
           key_ += "D" + std::to_string(c.args.size()) + ";";
           return true;
         }
@@ -195,7 +206,8 @@ class Planner {
         if (how == LowerAs::kEval) {
           // The interpreter evaluates the whole subtree; it may hold anything
           // but a lambda (its frame would have to outlive this call).
-          if (ContainsLambda(n) || (scan() && !Pure(n))) return false;
+          if (ContainsLambda(n)) return Fail(n, std::string(c.builtin->name) + " holds a Lambda");
+          if (scan() && !Pure(n)) return Fail(n, std::string(c.builtin->name) + " holds a write");
           key_ += "E)";
           return true;
         }
@@ -279,6 +291,7 @@ class Planner {
   const std::vector<bool>& implemented_;
   std::map<std::array<int, 3>, size_t> captured_;
   std::string key_;
+  std::string why_;
   int lambda_ = 0;
   int param_ = -1;
 };
@@ -293,7 +306,19 @@ void AddCallSite(LoopPlan* plan, int lambda) {
 
 }  // namespace
 
-std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>& implemented) {
+namespace {
+
+std::nullopt_t Refuse(std::string* why, std::string what) {
+  if (why) *why = std::move(what);
+  return std::nullopt;
+}
+
+constexpr const char* kDestructures = "the lambda destructures its parameters";
+
+}  // namespace
+
+std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>& implemented,
+                                 std::string* why) {
   LoopPlan plan;
   plan.call = &call;
   plan.implemented = &implemented;
@@ -308,18 +333,22 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
   plan.collection_arg = LoopCollectionArg(call.builtin->id);
   plan.lambda_arg = LoopLambdaArg(call.builtin->id);
   size_t params = reduce ? 2 : 1;
-  if (call.args.size() <= std::max(plan.collection_arg, plan.lambda_arg)) return std::nullopt;
+  if (call.args.size() <= std::max(plan.collection_arg, plan.lambda_arg)) {
+    return Refuse(why, "too few arguments");
+  }
   const BoundNode& fn = *call.args[plan.lambda_arg];
-  if (fn.kind != BoundKind::kLambda) return std::nullopt;
+  if (fn.kind != BoundKind::kLambda) return Refuse(why, "its function is not a literal Lambda");
   plan.lambda = &fn.Cast<BoundLambda>();
   // Exactly the parameter binding the interpreter does without any
   // destructuring: one argument to a single name, or Reduce's two.
-  if (params == 1 && !plan.lambda->single) return std::nullopt;
-  if (params == 2 && (plan.lambda->single || plan.lambda->params.size() != 2)) return std::nullopt;
+  if (params == 1 && !plan.lambda->single) return Refuse(why, kDestructures);
+  if (params == 2 && (plan.lambda->single || plan.lambda->params.size() != 2)) {
+    return Refuse(why, kDestructures);
+  }
 
   AddCallSite(&plan, 0);
   Planner planner(&plan, implemented);
-  if (!planner.Walk(*plan.lambda->body, 1)) return std::nullopt;
+  if (!planner.Walk(*plan.lambda->body, 1)) return Refuse(why, planner.TakeWhy());
   plan.key = "K" + std::to_string(static_cast<int>(plan.kind)) + "/" +
              std::to_string(plan.lambda->frame_size) + ":" + planner.TakeKey();
   return plan;
@@ -327,9 +356,10 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
 
 std::optional<LoopPlan> PlanScan(const BoundCall& call, LoopKind kind,
                                  std::vector<const BoundLambda*> filters, const BoundLambda* lambda,
-                                 const std::vector<bool>& implemented) {
-  if (kind == LoopKind::kFilter || (kind == LoopKind::kCount) != (lambda == nullptr))
-    return std::nullopt;
+                                 const std::vector<bool>& implemented, std::string* why) {
+  if (kind == LoopKind::kFilter || (kind == LoopKind::kCount) != (lambda == nullptr)) {
+    return Refuse(why, "not a scan the JIT compiles");
+  }
   LoopPlan plan;
   plan.kind = kind;
   plan.source = LoopSource::kScan;
@@ -346,11 +376,11 @@ std::optional<LoopPlan> PlanScan(const BoundCall& call, LoopKind kind,
     if (l == nullptr) break;
     bool reduce = i == own && kind == LoopKind::kReduce;
     // Exactly the binding the interpreter does without destructuring.
-    if (!reduce && !l->single) return std::nullopt;
-    if (reduce && (l->single || l->params.size() != 2)) return std::nullopt;
+    if (!reduce && !l->single) return Refuse(why, kDestructures);
+    if (reduce && (l->single || l->params.size() != 2)) return Refuse(why, kDestructures);
     planner.BeginLambda(i, reduce ? 1 : 0);
     key += "|" + std::to_string(l->frame_size) + ":";
-    if (!planner.Walk(*l->body, 1)) return std::nullopt;
+    if (!planner.Walk(*l->body, 1)) return Refuse(why, planner.TakeWhy());
     key += planner.TakeKey();
   }
   plan.key = std::move(key);

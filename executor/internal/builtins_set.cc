@@ -5,6 +5,7 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/call_context.h"
+#include "executor/internal/interp.h"
 #include "executor/internal/jit_scan.h"
 #include "executor/internal/schema_ops.h"
 #include "executor/internal/set_plan.h"
@@ -251,6 +252,7 @@ Result<Value> Paginate(CallContext& ctx) {
   std::optional<uint64_t> at = o.ts ? o.ts : sc->at();
   Result<OpenedSet> opened = set->Open(*sc, at, ctx);
   if (!opened.ok()) return ctx.ArgError(0, opened.status().code(), opened.status().description());
+  NoteAccess(ctx, *opened);
   ScanBounds bounds;
   if (o.before) {
     bounds.reverse = true;
@@ -312,6 +314,7 @@ Result<OpenedSet> OpenSetArg(CallContext& ctx, size_t i) {
   FQL_ASSIGN_OR_RETURN(ExecSetPtr set, SetArg(ctx, i));
   Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
   if (!opened.ok()) return ctx.ArgError(i, opened.status().code(), opened.status().description());
+  NoteAccess(ctx, *opened);
   return opened;
 }
 
@@ -329,6 +332,8 @@ Result<int64_t> CountSet(CallContext& ctx, size_t i, int64_t limit) {
     if (auto compiled = CountCompiled(ctx, *opened.pipeline)) return std::move(*compiled);
   }
   if (opened.count && limit == INT64_MAX) {
+    ctx.interp().Explain(
+        ctx.call(), [] { return std::string("counts per partition without decoding documents"); });
     FQL_ASSIGN_OR_RETURN(uint64_t all, opened.count([&ctx] { return ctx.CheckDeadline(); }));
     return static_cast<int64_t>(all);
   }
@@ -363,6 +368,7 @@ Result<std::optional<Value>> FirstRefOfSet(CallContext& ctx, StorageContext& sc,
   const auto* plan = static_cast<const ExecSet*>(set.set().plan.get());
   Result<OpenedSet> opened = plan->Open(sc, at, ctx);
   if (!opened.ok()) return ctx.ArgError(0, opened.status().code(), opened.status().description());
+  NoteAccess(ctx, *opened);
   FQL_ASSIGN_OR_RETURN(auto cursor, opened->scan(ScanBounds{}));
   if (!cursor->Valid()) {
     FQL_RETURN_IF_ERROR(cursor->status());

@@ -4,8 +4,9 @@
 #include <memory>
 #include <span>
 
-#include "executor/interpreter.h"
+#include "executor/explain.h"
 #include "executor/internal/call_context.h"
+#include "executor/interpreter.h"
 
 namespace fqldb::executor::internal {
 
@@ -31,6 +32,13 @@ class Interp {
   Result<Value> InvokeNested(BuiltinFn fn, CallContext& ctx, int extra_depth);
   int depth() const { return depth_; }
   JitMode jit_mode() const { return options_.jit; }
+  ExplainLog* explain() const { return options_.explain; }
+  // --explain: notes what `text()` says against `n` (built only when the
+  // run explains).
+  template <typename F>
+  void Explain(const frontend::BoundNode& n, F&& text, int64_t elements = -1) {
+    if (options_.explain) options_.explain->Add(&n, text(), elements);
+  }
   Timestamp now() const { return options_.now; }
   StorageContext* storage() const { return options_.storage; }
   // Fails with kTimeout (located at `n`) once the run is past its deadline.

@@ -304,14 +304,35 @@ std::shared_ptr<const jit::CompiledLoop> CompileOrLog(jit::LoopJit& jit,
 
 }  // namespace
 
+std::string DescribeCompiled(const jit::CompiledLoop& code, bool now) {
+  std::string tier = code.tier() == jit::JitTier::kQuick ? "quick tier" : "optimised tier";
+  if (!now) return tier + ", from the cache";
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.2f", code.compile_ms());
+  return tier + ", compiled now in " + ms + " ms";
+}
+
 std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
-                                                     const std::function<bool()>& large) {
+                                                     const std::function<bool()>& large,
+                                                     std::string* how) {
   jit::LoopJit* jit = SharedLoopJit();
-  if (jit == nullptr) return nullptr;
-  if (auto found = jit->Find(plan.key)) return found;
+  if (jit == nullptr) {
+    *how = "LLVM could not start";
+    return nullptr;
+  }
+  if (auto found = jit->Find(plan.key)) {
+    *how = DescribeCompiled(*found, false);
+    return found;
+  }
   bool compile =
       interp.jit_mode() == JitMode::kAlways || large() || jit->NoteInterpreted(plan.key) > kHotRuns;
-  return compile ? CompileOrLog(*jit, plan) : nullptr;
+  if (!compile) {
+    *how = "its shape compiles once interpreted " + std::to_string(kHotRuns) + " times";
+    return nullptr;
+  }
+  auto compiled = CompileOrLog(*jit, plan);
+  *how = compiled ? DescribeCompiled(*compiled, true) : "the JIT failed (logged)";
+  return compiled;
 }
 
 std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
@@ -337,14 +358,23 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   LoopSite& site = loops->sites[&call];
   if (!site.owner) {
     site.owner = std::move(owner);
-    site.plan = jit::PlanLoop(call, ImplementedBuiltins());
+    site.plan = jit::PlanLoop(call, ImplementedBuiltins(), &site.why);
   }
-  if (!site.plan) return std::nullopt;
+  if (!site.plan) {
+    interp.Explain(call, [&] { return "interpreted: " + site.why; });
+    return std::nullopt;
+  }
   const jit::LoopPlan& plan = *site.plan;
   // Near the nesting limit the interpreter must run, to fail where it fails.
-  if (interp.depth() + plan.max_depth > kMaxEvalDepth) return std::nullopt;
+  if (interp.depth() + plan.max_depth > kMaxEvalDepth) {
+    interp.Explain(call, [] { return std::string("interpreted: too close to the nesting limit"); });
+    return std::nullopt;
+  }
   jit::LoopJit* jit = SharedLoopJit();
-  if (!jit) return std::nullopt;
+  if (!jit) {
+    interp.Explain(call, [] { return std::string("interpreted: LLVM could not start"); });
+    return std::nullopt;
+  }
 
   // The builtin starts the same way (and, falling back, finds the set
   // already read into the argument).
@@ -355,17 +385,33 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   if (!site.compiled && !site.looked_up) {
     site.looked_up = true;  // the shared cache's lock is taken once per site and run
     site.compiled = jit->Find(plan.key);
+    if (site.compiled && interp.explain()) site.how = DescribeCompiled(*site.compiled, false);
   }
   if (!site.compiled) {
     bool compile = interp.jit_mode() == JitMode::kAlways || elems.size() >= kCompileAtElements ||
                    (elems.size() >= kHotMinElements && jit->NoteInterpreted(plan.key) > kHotRuns);
-    if (!compile) return std::nullopt;
+    if (!compile) {
+      interp.Explain(
+          call,
+          [&] {
+            return "interpreted: --jit auto compiles a loop of at least " +
+                   std::to_string(kCompileAtElements) + " elements, or a shape interpreted " +
+                   std::to_string(kHotRuns) + " times with " + std::to_string(kHotMinElements) +
+                   " or more elements each";
+          },
+          static_cast<int64_t>(elems.size()));
+      return std::nullopt;
+    }
     site.compiled = CompileOrLog(*jit, plan);
     if (!site.compiled) {
       site.plan.reset();  // interpret this site from now on
+      site.why = "the JIT failed (logged)";
       return std::nullopt;
     }
+    if (interp.explain()) site.how = DescribeCompiled(*site.compiled, true);
   }
+  interp.Explain(
+      call, [&] { return "compiled loop: " + site.how; }, static_cast<int64_t>(elems.size()));
 
   LoopRuntime rt(interp, plan);
   rt.envs = {env};

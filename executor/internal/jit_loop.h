@@ -18,7 +18,9 @@ namespace fqldb::executor::internal {
 struct LoopSite {
   std::shared_ptr<const frontend::BoundQuery> owner;
   std::optional<jit::LoopPlan> plan;  // nullopt: the call does not compile
+  std::string why;                    // then why (for --explain)
   std::shared_ptr<const jit::CompiledLoop> compiled;
+  std::string how;         // --explain: where `compiled` came from
   bool looked_up = false;  // the shared cache was asked once this run
 };
 struct JitLoops {

@@ -44,8 +44,13 @@ std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
 // The compiled code for `plan`: from the shared cache, or compiled now when
 // the mode asks for it, or `large()` (the input is expected to be big; asked
 // only on a cache miss), or the shape has been interpreted often. nullptr:
-// interpret.
+// interpret. `*how` says which (for --explain).
 std::shared_ptr<const jit::CompiledLoop> CompiledFor(Interp& interp, const jit::LoopPlan& plan,
-                                                     const std::function<bool()>& large);
+                                                     const std::function<bool()>& large,
+                                                     std::string* how);
+
+// --explain: the tier of `code`, and whether it was compiled now (and how
+// long that took) or found in the cache.
+std::string DescribeCompiled(const jit::CompiledLoop& code, bool now);
 
 }  // namespace fqldb::executor::internal

@@ -29,27 +29,41 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
                                            const FramePtr* own_env, Value acc) {
   static const FramePtr kNoFrame;
   Interp& interp = ctx.interp();
-  if (interp.jit_mode() == JitMode::kOff) return std::nullopt;
+  const frontend::BoundCall& call = ctx.call();
+  auto interpreted = [&](std::string why) {
+    interp.Explain(call, [&] { return "interpreted scan: " + why; });
+    return std::nullopt;
+  };
+  if (interp.jit_mode() == JitMode::kOff) return interpreted("--jit off");
   StorageContext* sc = interp.storage();
   // History edits are seen by Get and not by scans: the interpreter's way.
-  if (sc == nullptr || sc->txn().has_history_edits()) return std::nullopt;
+  if (sc == nullptr || sc->txn().has_history_edits()) {
+    return interpreted("the query edited history (Insert/Remove), which only Get sees");
+  }
   std::vector<const BoundLambda*> filters;
   std::vector<const FramePtr*> envs;
   for (const Value& f : pipeline.filters) {
     const FramePtr* env = nullptr;
     const BoundLambda* l = ClosureLambda(f, &env);
-    if (l == nullptr) return std::nullopt;
+    if (l == nullptr) return interpreted("a Filter's function is not a Lambda of this query");
     filters.push_back(l);
     envs.push_back(env);
   }
   envs.push_back(own_env ? own_env : &kNoFrame);
+  std::string why;
   std::optional<jit::LoopPlan> plan =
-      jit::PlanScan(ctx.call(), kind, std::move(filters), own, ImplementedBuiltins());
+      jit::PlanScan(call, kind, std::move(filters), own, ImplementedBuiltins(), &why);
+  if (!plan) return interpreted(why);
   // Near the nesting limit the interpreter must run, to fail where it fails.
-  if (!plan || interp.depth() + plan->max_depth > kMaxEvalDepth) return std::nullopt;
+  if (interp.depth() + plan->max_depth > kMaxEvalDepth)
+    return interpreted("too close to the nesting limit");
+  std::string how;
   std::shared_ptr<const jit::CompiledLoop> compiled = CompiledFor(
-      interp, *plan, [&] { return pipeline.approximate_bytes() >= kScanCompileAtBytes; });
-  if (!compiled) return std::nullopt;
+      interp, *plan, [&] { return pipeline.approximate_bytes() >= kScanCompileAtBytes; }, &how);
+  if (!compiled) {
+    return interpreted("--jit auto compiles a scan of at least " +
+                       std::to_string(kScanCompileAtBytes >> 10) + " KiB on disk, or when " + how);
+  }
 
   LoopRuntime rt(interp, *plan);
   rt.envs = std::move(envs);
@@ -65,8 +79,15 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   int64_t n = compiled->fn()(&rt, nullptr, 0, inputs.data(), temps.data(), &acc, nullptr);
   if (n < 0) {
     if (rt.error.code() == ErrorCode::kTimeout) return Result<ScanOutcome>(std::move(rt.error));
-    return std::nullopt;
+    return interpreted(
+        "the compiled scan stopped at an error, so the interpreter ran it again to report it");
   }
+  interp.Explain(call, [&] {
+    return "compiled scan: " + how + "; fuses " + std::to_string(pipeline.filters.size()) +
+           " filter(s); reads the documents " +
+           (kind == jit::LoopKind::kCount ? "partition by partition" : "merged in ref order") +
+           ", fields straight from their stored bytes";
+  });
   return Result<ScanOutcome>(ScanOutcome{n, std::move(acc), std::move(rt.output)});
 }
 
@@ -95,7 +116,8 @@ std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const BoundLambda
   if (!opened.ok() || !opened->pipeline) return std::nullopt;
   Value acc = kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
   auto r = RunScan(ctx, *opened->pipeline, kind, &lambda, &env, std::move(acc));
-  if (!r) return std::nullopt;
+  if (!r) return std::nullopt;  // the builtin reads the set (and notes how)
+  NoteAccess(ctx, *opened);
   if (!r->ok()) return Result<Value>(std::move(*r).status_move());
   switch (kind) {
     case jit::LoopKind::kMap:

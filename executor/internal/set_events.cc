@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/value_printer.h"
+#include "executor/internal/interp.h"
 #include "executor/internal/set_cursors.h"
 #include "executor/internal/set_plan.h"
 #include "storage/key_codec.h"
@@ -149,7 +150,14 @@ class EventsSet : public ExecSet {
       e.ts = c.ts;
       events.push_back(std::move(e));
     }
-    return ServeEvents(sc, std::move(events));
+    OpenedSet out = ServeEvents(sc, std::move(events));
+    if (ctx.interp().explain()) {
+      // The input's access, for the record (History reads it the same way).
+      Result<OpenedSet> in = in_->Open(sc, at, ctx);
+      std::string head = "Events: the input's history up to the snapshot, sorted in memory";
+      out.access = in.ok() ? DescribeAccess(ctx, head, {&*in}) : DescribeAccess(ctx, head);
+    }
+    return out;
   }
 
  private:
@@ -159,7 +167,8 @@ class EventsSet : public ExecSet {
 class DocEventsSet : public ExecSet {
  public:
   explicit DocEventsSet(Value ref) : ref_(std::move(ref)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
+  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
+                         CallContext& ctx) const override {
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref_));
     FQL_ASSIGN_OR_RETURN(auto history, sc.txn().History(r.addr, at));
     std::vector<SetEntry> events;
@@ -176,7 +185,11 @@ class DocEventsSet : public ExecSet {
       events.push_back(std::move(e));
       prev = std::move(data);
     }
-    return ServeEvents(sc, std::move(events));
+    OpenedSet out = ServeEvents(sc, std::move(events));
+    out.access = DescribeAccess(ctx, "Events(" + ToFql(ref_) + "): the document's " +
+                                         std::to_string(history.size()) +
+                                         " version(s) from its partition, in memory");
+    return out;
   }
 
  private:

@@ -4,8 +4,9 @@
 #include <map>
 
 #include "common/value_printer.h"
-#include "executor/interpreter.h"
+#include "executor/internal/interp.h"
 #include "executor/internal/set_cursors.h"
+#include "executor/interpreter.h"
 #include "storage/key_codec.h"
 
 namespace fqldb::executor::internal {
@@ -68,12 +69,24 @@ Status CollectionEvents(StorageContext& sc, const Value& coll_ref, uint64_t db, 
       });
 }
 
+std::string Snapshot(StorageContext& sc, std::optional<uint64_t> at) {
+  if (at == sc.at()) return "";
+  return at ? " at ts " + std::to_string(*at) : " at the latest snapshot";
+}
+
+std::string AllPartitions(StorageContext& sc) {
+  return "all " + std::to_string(sc.txn().engine().partitions()) + " partitions";
+}
+
 class DocumentsSet : public ExecSet {
  public:
   explicit DocumentsSet(Value coll) : coll_(std::move(coll)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
+  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
+                         CallContext& ctx) const override {
     FQL_ASSIGN_OR_RETURN(auto where, Locate(sc, at));
     OpenedSet out;
+    out.access = DescribeAccess(ctx, "Documents(" + ToFql(coll_) + ")" + Snapshot(sc, at) + ": " +
+                                         AllPartitions(sc) + ", merged in ref order");
     Value coll = coll_;
     StorageContext* s = &sc;
     out.scan = [s, coll, where, at](const ScanBounds& b) -> Result<CursorPtr> {
@@ -119,9 +132,12 @@ class DocumentsSet : public ExecSet {
 class NativeSet : public ExecSet {
  public:
   NativeSet(NativeColl kind, std::optional<Value> scope) : kind_(kind), scope_(std::move(scope)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
+  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
+                         CallContext& ctx) const override {
     OpenedSet out;
     Value native = NativeRefOf(kind_, std::nullopt);
+    out.access = DescribeAccess(ctx, "schema documents " + ToFql(native) + Snapshot(sc, at) + ": " +
+                                         AllPartitions(sc) + ", merged in ref order");
     FQL_ASSIGN_OR_RETURN(uint64_t db, Db(sc, at));
     uint64_t uid = static_cast<uint64_t>(kind_);
     StorageContext* s = &sc;
@@ -163,12 +179,27 @@ class NativeSet : public ExecSet {
 class MatchSet : public ExecSet {
  public:
   MatchSet(Value index, Array terms) : index_(std::move(index)), terms_(std::move(terms)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at, CallContext&) const override {
+  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t> at,
+                         CallContext& ctx) const override {
     FQL_ASSIGN_OR_RETURN(auto d, Def(sc, at));
     OpenedSet out;
     out.def = d;
     Array terms = Terms(*d);
     bool none = terms.size() != d->terms.size();
+    if (ctx.interp().explain()) {
+      std::string head = "Match(" + ToFql(index_) +
+                         (d->terms.empty() ? "" : ", " + ToFql(Value::MakeArray(terms_))) + ")" +
+                         Snapshot(sc, at) + ": ";
+      if (none) {
+        head += "empty (" + std::to_string(terms_.size()) + " terms for an index of " +
+                std::to_string(d->terms.size()) + ")";
+      } else if (d->terms.empty()) {
+        head += "no terms, so " + AllPartitions(sc) + ", merged by index values";
+      } else {
+        head += "one partition (hashed from the index and terms), one range of index entries";
+      }
+      out.access = DescribeAccess(ctx, head);
+    }
     StorageContext* s = &sc;
     out.scan = [s, d, terms, none, at](const ScanBounds& b) -> Result<CursorPtr> {
       if (none) return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{}, b));
@@ -206,10 +237,12 @@ class MatchSet : public ExecSet {
 class SingletonSet : public ExecSet {
  public:
   explicit SingletonSet(Value ref) : ref_(std::move(ref)) {}
-  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t>, CallContext&) const override {
+  Result<OpenedSet> Open(StorageContext& sc, std::optional<uint64_t>,
+                         CallContext& ctx) const override {
     FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref_));
     SetEntry e = DocEntry(ref_, r.addr.coll, 0);
     OpenedSet out;
+    out.access = DescribeAccess(ctx, "Singleton(" + ToFql(ref_) + "): one entry, in memory");
     out.scan = [e](const ScanBounds& b) -> Result<CursorPtr> {
       return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{e}, b));
     };
@@ -247,6 +280,12 @@ class AlgebraSet : public ExecSet {
     }
     OpenedSet out;
     out.def = opened[0].def;
+    if (ctx.interp().explain()) {
+      static const char* const kOps[] = {"Union", "Intersection", "Difference"};
+      out.access = std::string(kOps[static_cast<int>(op_)]) + " of " +
+                   std::to_string(opened.size()) + " sets: their cursors merged in order";
+      for (const OpenedSet& o : opened) out.access = DescribeAccess(ctx, out.access, {&o});
+    }
     SetOp op = op_;
     out.scan = [opened, op](const ScanBounds& b) -> Result<CursorPtr> {
       std::vector<CursorPtr> cursors;
@@ -314,6 +353,7 @@ class DistinctNode : public ExecSet {
     FQL_ASSIGN_OR_RETURN(OpenedSet inner, in_->Open(sc, at, ctx));
     OpenedSet out;
     out.def = inner.def;
+    out.access = DescribeAccess(ctx, "Distinct: drops repeated values as they stream", {&inner});
     out.scan = [inner](const ScanBounds& b) -> Result<CursorPtr> {
       FQL_ASSIGN_OR_RETURN(CursorPtr c, inner.scan(b));
       auto last = std::make_shared<std::optional<Value>>();
@@ -339,6 +379,7 @@ class ReverseNode : public ExecSet {
     FQL_ASSIGN_OR_RETURN(OpenedSet inner, in_->Open(sc, at, ctx));
     OpenedSet out;
     out.def = inner.def;
+    out.access = DescribeAccess(ctx, "Reverse: reads its input backwards", {&inner});
     // In reversed order, "from X on" is "up to X" of the input and "before
     // Y" is "after Y"; bounds are prefixes, so both ends cover whole prefixes.
     out.scan = [inner](const ScanBounds& b) -> Result<CursorPtr> {
@@ -369,6 +410,7 @@ class RangeSet : public ExecSet {
     FQL_RETURN_IF_ERROR(Bounds(inner, &lo, &hi));
     OpenedSet out;
     out.def = inner.def;
+    out.access = DescribeAccess(ctx, "Range: its bounds narrow the input's scan", {&inner});
     out.scan = [inner, lo, hi](const ScanBounds& b) -> Result<CursorPtr> {
       ScanBounds r = b;
       r.start = std::max(b.start, lo);
@@ -418,6 +460,7 @@ class FilterNode : public ExecSet {
     FQL_ASSIGN_OR_RETURN(OpenedSet inner, in_->Open(sc, at, ctx));
     OpenedSet out;
     out.def = inner.def;
+    out.access = DescribeAccess(ctx, "Filter: applies its lambda to each entry", {&inner});
     Value fn = lambda_;
     CallContext* c = &ctx;
     if (inner.pipeline) {
@@ -456,6 +499,13 @@ class JoinSet : public ExecSet {
     FQL_ASSIGN_OR_RETURN(CursorPtr cur, src.scan(ScanBounds{}));
     std::vector<SetEntry> all;
     OpenedSet out;
+    out.access = DescribeAccess(
+        ctx,
+        std::string("Join: reads its source, then ") +
+            (target_.kind() == ValueKind::kRef ? "Match(" + ToFql(target_) + ", value)"
+                                               : "the lambda's set") +
+            " per source value, gathered and sorted in memory",
+        {&src});
     for (; cur->Valid(); cur->Next()) {
       Value v = EntryOutput(cur->entry());
       ExecSetPtr target;
@@ -501,27 +551,6 @@ class JoinSet : public ExecSet {
 
 }  // namespace
 
-Status ExecSet::History(StorageContext&, std::optional<uint64_t>, CallContext&,
-                        std::vector<SetEvent>*) const {
-  return Status(ErrorCode::kUnsupported,
-                "Events of this kind of set are not supported yet (Documents, Match, Singleton, the "
-                "schema sets, Union, Intersection, Difference, Range and Reverse are).");
-}
-
-std::unique_ptr<EntryCursor> MakeVectorCursor(std::vector<SetEntry> all, const ScanBounds& b) {
-  return std::make_unique<VectorCursor>(std::move(all), b);
-}
-
-Value MakeSet(std::string fql, std::string wire, ExecSetPtr plan) {
-  return Value::Set(SetDescriptor{std::move(fql), std::move(wire), std::move(plan)});
-}
-
-Result<ExecSetPtr> SetArg(const CallContext& ctx, size_t i) {
-  const Value& v = ctx.arg(i);
-  if (v.kind() != ValueKind::kSet || !v.set().plan) return ctx.TypeError(i, "Set");
-  return std::static_pointer_cast<const ExecSet>(v.set().plan);
-}
-
 ExecSetPtr DocumentsPlan(Value coll) { return std::make_shared<DocumentsSet>(std::move(coll)); }
 ExecSetPtr NativePlan(NativeColl kind, std::optional<Value> scope) {
   return std::make_shared<NativeSet>(kind, std::move(scope));
@@ -543,20 +572,6 @@ ExecSetPtr FilterPlan(ExecSetPtr input, Value lambda) {
 }
 ExecSetPtr JoinPlan(ExecSetPtr source, Value target) {
   return std::make_shared<JoinSet>(std::move(source), std::move(target));
-}
-
-Value EntryOutput(const SetEntry& e) {
-  if (!e.event.is_null()) return e.event;
-  if (e.values.empty()) return e.ref();
-  if (e.values.size() == 1) return e.values[0];
-  return Value::MakeArray(e.values);
-}
-
-Value EntryCursorValue(const SetEntry& e) {
-  if (!e.event.is_null()) return EventCursorValue(e.event);
-  Array c = e.values;
-  c.push_back(e.ref());
-  return Value::MakeArray(std::move(c));
 }
 
 }  // namespace fqldb::executor::internal

@@ -41,7 +41,17 @@ struct OpenedSet {
   // opened at the run's own snapshot, so the Get of a filter lambda reads
   // the version the scan holds.
   std::shared_ptr<const DocPipeline> pipeline;
+  // --explain only (empty otherwise): what the scan reads and how, one
+  // line per set, inputs indented under the set that reads them.
+  std::string access;
 };
+
+// --explain: `head`, then each input's access indented under it, when the
+// run explains (else empty).
+std::string DescribeAccess(CallContext& ctx, const std::string& head,
+                           std::initializer_list<const OpenedSet*> inputs = {});
+// --explain: notes against the call in `ctx` that it reads `opened`.
+void NoteAccess(CallContext& ctx, const OpenedSet& opened);
 
 // A change in a set's membership: `entry` joined (add) or left it at `ts`.
 struct SetEvent {

@@ -24,13 +24,15 @@ struct Outcome {
   int status = -1;  // exit status, or -1 if killed by a signal
 };
 
-// Runs fqldb with `args`, feeding `input` on stdin; stderr is merged into out.
-Outcome Fqldb(const std::string& args, const std::string& input = "") {
+// Runs fqldb with `args`, feeding `input` on stdin; stderr is merged into
+// out unless `merge_stderr` is false (then it is dropped).
+Outcome Fqldb(const std::string& args, const std::string& input = "", bool merge_stderr = true) {
   fs::path dir = fs::path(::testing::TempDir());
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   fs::path in = dir / (std::string("stdin-") + info->name() + ".txt");
   std::ofstream(in, std::ios::binary) << input;
-  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " " + args + " < '" + in.string() + "' 2>&1";
+  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " " + args + " < '" + in.string() +
+                    (merge_stderr ? "' 2>&1" : "' 2>/dev/null");
   Outcome o;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return o;
@@ -269,4 +271,94 @@ TEST(CliTest, ASecondProcessIsRefusedTheDataDirectory) {
   EXPECT_NE(second.out.find("is in use by another fqldb process"), std::string::npos) << second.out;
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   EXPECT_EQ(Fqldb("run " + data + " -", "1\n").status, 0) << "the lock goes with the process";
+}
+
+namespace {
+
+size_t Occurrences(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+const char kExplainSchema[] =
+    "CreateCollection({name: 'orders'})\n"
+    "CreateIndex({name: 'by_user', source: Collection('orders'), terms: [{field: ['data', "
+    "'user']}]})\n"
+    "Foreach([1, 2, 3, 4, 5, 6], i => Create(Collection('orders'), {data: {user: Modulo(i, 2), "
+    "total: "
+    "Multiply(i, 50)}}))\n";
+
+}  // namespace
+
+TEST(CliTest, ExplainReportsTheSetsReadAndWhatRanCompiled) {
+  std::string data = DataArg();
+  fs::path schema = WriteScript("explain-schema.fql", kExplainSchema);
+  ASSERT_EQ(Fqldb("run " + data + " '" + schema.string() + "'").status, 0);
+  fs::path f =
+      WriteScript("explain.fql",
+                  "Count(Filter(Documents(Collection('orders')), o => GT(Select(['data', 'total'], "
+                  "Get(o)), 100)))\n"
+                  "Paginate(Match(Index('by_user'), 1))\n"
+                  "Map([[1, 2]], x => Map(x, y => Add(y, 1)))\n");
+  Outcome on = Fqldb("run --explain --jit always " + data + " '" + f.string() + "'");
+  EXPECT_EQ(on.status, 0) << on.out;
+  EXPECT_EQ(Occurrences(on.out, "plan:\n"), 3u) << on.out;
+  // The scan compiled, with its filter fused, and the report says what it read.
+  EXPECT_NE(on.out.find("  1:1     Count\n"), std::string::npos) << on.out;
+  EXPECT_NE(on.out.find("· compiled scan: quick tier, compiled now in "), std::string::npos)
+      << on.out;
+  EXPECT_NE(on.out.find("fuses 1 filter(s)"), std::string::npos) << on.out;
+  EXPECT_NE(on.out.find("Documents(Collection(\"orders\")): all 8 partitions"), std::string::npos)
+      << on.out;
+  EXPECT_NE(on.out.find("\n4\n"), std::string::npos) << "the result still prints: " << on.out;
+  // An index read with terms goes to one partition.
+  EXPECT_NE(on.out.find("· reads Match(Index(\"by_user\"), [ 1 ]): one partition"),
+            std::string::npos)
+      << on.out;
+  // A loop that does not compile says why, pointing at the query text.
+  EXPECT_NE(on.out.find("· interpreted: a nested Lambda at 3:27"), std::string::npos) << on.out;
+  EXPECT_NE(on.out.find("JIT compiles while it ran: "), std::string::npos) << on.out;
+
+  Outcome off = Fqldb("run --explain --jit off " + data + " '" + f.string() + "'");
+  EXPECT_EQ(off.status, 0) << off.out;
+  EXPECT_NE(off.out.find("· interpreted scan: --jit off"), std::string::npos) << off.out;
+  EXPECT_NE(off.out.find("· interpreted: --jit off"), std::string::npos) << off.out;
+  EXPECT_EQ(off.out.find("compiled scan"), std::string::npos) << off.out;
+
+  // JSON output stays one line per query on stdout; the reports go to stderr.
+  Outcome json = Fqldb("run --explain --format json " + data + " '" + f.string() + "'", "", false);
+  EXPECT_EQ(json.status, 0);
+  EXPECT_EQ(CountLines(json.out), 3u) << json.out;
+  EXPECT_EQ(json.out.find("plan:"), std::string::npos) << json.out;
+}
+
+TEST(CliTest, ShellExplainsOneQueryOrEveryQuery) {
+  std::string data = DataArg();
+  fs::path schema = WriteScript("shell-explain-schema.fql", kExplainSchema);
+  ASSERT_EQ(Fqldb("run " + data + " '" + schema.string() + "'").status, 0);
+  Outcome o = Fqldb("shell " + data,
+                    ":explain Count(Documents(\n  Collection('orders')))\n"
+                    "Add(1, 2)\n"
+                    ":explain on\n"
+                    "Count(Match(Index('by_user'), 0))\n"
+                    "Add(3, 4)\n"
+                    ":explain off\n"
+                    "Add(5, 6)\n"
+                    ":explain\n");
+  EXPECT_EQ(o.status, 0) << o.out;
+  // The first query (over two lines), then the two while on: three reports.
+  EXPECT_EQ(Occurrences(o.out, "plan:\n"), 3u) << o.out;
+  EXPECT_NE(o.out.find("counts per partition without decoding documents"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("Match(Index(\"by_user\"), [ 0 ]): one partition"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("6\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("explain on\n"), std::string::npos);
+  EXPECT_NE(o.out.find("usage: :explain QUERY, or :explain on|off"), std::string::npos) << o.out;
+  size_t off = o.out.find("explain off\n");
+  ASSERT_NE(off, std::string::npos);
+  EXPECT_EQ(o.out.find("plan:", off), std::string::npos)
+      << "reported after :explain off: " << o.out;
+  EXPECT_NE(o.out.find("11\n", off), std::string::npos) << o.out;
 }
