@@ -24,27 +24,36 @@ struct Value::Node {
 
 namespace {
 
-uint32_t MaxDepth(const Array& elems) {
-  uint32_t d = 0;
-  for (const Value& v : elems) d = std::max(d, v.depth());
-  return d;
-}
-
 constexpr uint64_t kSizeCap = uint64_t{1} << 62;
 
 uint64_t AddSize(uint64_t a, uint64_t b) { return std::min(kSizeCap, a + b); }
 
-uint64_t TotalSize(const Array& elems) {
-  uint64_t n = 1;
-  for (const Value& v : elems) n = AddSize(n, v.tree_size());
-  return n;
-}
+// What a node keeps about its elements: the deepest one, the tree size
+// (the node itself counts 1) and whether a query is inside. One pass, and
+// numbers, booleans and null (no node: depth 0, size 1) without a call.
+struct Summary {
+  uint32_t depth = 0;
+  uint64_t size = 1;
+  bool has_query = false;
+};
 
-bool AnyQuery(const Array& elems) {
+Summary Summarize(const Array& elems) {
+  Summary s;
   for (const Value& v : elems) {
-    if (v.contains_query()) return true;
+    switch (v.kind()) {
+      case ValueKind::kNull:
+      case ValueKind::kBool:
+      case ValueKind::kLong:
+      case ValueKind::kDouble:
+        s.size = AddSize(s.size, 1);
+        break;
+      default:
+        s.depth = std::max(s.depth, v.depth());
+        s.size = AddSize(s.size, v.tree_size());
+        s.has_query = s.has_query || v.contains_query();
+    }
   }
-  return false;
+  return s;
 }
 
 }  // namespace
@@ -97,9 +106,10 @@ Value Value::MakeArray(Array elems) {
   Value v;
   v.kind_ = ValueKind::kArray;
   auto n = std::make_shared<Node>();
-  n->depth = MaxDepth(elems) + 1;
-  n->size = TotalSize(elems);
-  n->has_query = AnyQuery(elems);
+  Summary sum = Summarize(elems);
+  n->depth = sum.depth + 1;
+  n->size = sum.size;
+  n->has_query = sum.has_query;
   n->elems = std::move(elems);
   v.node_ = std::move(n);
   return v;
@@ -196,13 +206,14 @@ Value Value::Page(Array data, std::optional<Value> before, std::optional<Value> 
   Value v;
   v.kind_ = ValueKind::kPage;
   auto n = std::make_shared<Node>();
-  n->depth = MaxDepth(data) + 2;
-  n->size = TotalSize(data);
+  Summary sum = Summarize(data);
+  n->depth = sum.depth + 2;
+  n->size = sum.size;
   if (before) n->depth = std::max(n->depth, before->depth() + 1);
   if (after) n->depth = std::max(n->depth, after->depth() + 1);
   if (before) n->size = AddSize(n->size, before->tree_size());
   if (after) n->size = AddSize(n->size, after->tree_size());
-  n->has_query = AnyQuery(data);
+  n->has_query = sum.has_query;
   n->elems = std::move(data);
   n->a = std::move(before);
   n->b = std::move(after);

@@ -139,7 +139,7 @@ llvm::Function* CodeGen::Build(const std::string& name) {
       llvm::BasicBlock* from = b_.GetInsertBlock();
       b_.CreateCondBr(Truth(r), keep, skip);
       b_.SetInsertPoint(keep);
-      WriteOut(b_.CreateGEP(i8_, out_, b_.CreateMul(kept, b_.getInt64(layout_.size))), x);
+      b_.CreateStore(i, b_.CreateGEP(i64_, b_.CreateBitCast(out_, i64_->getPointerTo()), kept));
       llvm::Value* plus_one = b_.CreateAdd(kept, b_.getInt64(1));
       llvm::BasicBlock* keep_end = b_.GetInsertBlock();
       b_.CreateBr(skip);

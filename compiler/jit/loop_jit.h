@@ -95,12 +95,15 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // The loop signature. `inputs` holds LoopPlan::consts then the captured
 // variables; `temps` one Value per site, plus one (LoopPlan::elem_temp) for
 // a scan's element; `acc` the Reduce accumulator (the
-// initial value on entry, the result on return); `out` `n` null Values
-// that Map fills and Filter fills from the front. Returns how many output
-// values were written (Map: n; Filter: the kept ones; Count: the count;
-// else 0), or -1 after an entry point failed. Scans ignore data, n and out.
+// initial value on entry, the result on return); `out`: for Map, `n` null
+// Values it fills; for Filter, room for `n` int64 positions, into which it
+// writes the positions of the kept elements from the front (the caller
+// copies those, as a hand-written loop would append them). Returns how
+// many outputs were written (Map: n; Filter: the kept ones; Count: the
+// count; else 0), or -1 after an entry point failed. Scans ignore data, n
+// and out.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs, Value* temps,
-                           Value* acc, Value* out);
+                           Value* acc, void* out);
 
 // What one call site needs to run a compiled loop. Equal `key`s compile to
 // the same code: constants, positions and captured values are inputs, not

@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstdio>
+#include <memory>
 #include <new>
 
 #include "executor/internal/interp.h"
@@ -420,16 +421,22 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan.sites.size());
   Value acc = plan.kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
-  // Map and Filter write their output in place: n null Values.
-  bool fills = plan.kind == jit::LoopKind::kMap || plan.kind == jit::LoopKind::kFilter;
-  Array out(fills ? elems.size() : 0);
+  // Map writes its output in place (n null Values); Filter writes the
+  // positions of the elements it keeps, which are copied after.
+  Array out(plan.kind == jit::LoopKind::kMap ? elems.size() : 0);
+  std::unique_ptr<int64_t[]> positions;
+  void* out_arg = out.data();
+  if (plan.kind == jit::LoopKind::kFilter) {
+    positions.reset(new int64_t[elems.size()]);  // uninitialised: written before it is read
+    out_arg = positions.get();
+  }
 
-  int64_t written =
-      site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(), temps.data(), &acc, out.data());
+  int64_t written = site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(),
+                                        temps.data(), &acc, out_arg);
   if (written < 0) return Result<Value>(std::move(rt.error));
-  if (fills) {
-    out.resize(static_cast<size_t>(written));
-    if (out.size() < out.capacity() / 4) out.shrink_to_fit();  // a very selective Filter
+  if (positions) {
+    out.reserve(static_cast<size_t>(written));
+    for (int64_t k = 0; k < written; ++k) out.push_back(elems[static_cast<size_t>(positions[k])]);
   }
   switch (plan.kind) {
     case jit::LoopKind::kMap:
