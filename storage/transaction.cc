@@ -142,6 +142,31 @@ Result<std::optional<DocRecord>> Transaction::Read(const DocAddress& addr,
   return std::optional<DocRecord>(std::move(r));
 }
 
+Result<std::optional<std::pair<uint64_t, std::string>>> Transaction::ReadStored(
+    const DocAddress& addr, std::optional<uint64_t> at) {
+  using Stored = std::optional<std::pair<uint64_t, std::string>>;
+  std::string key = DocKey(addr);
+  if (EditedHistory(key) != nullptr) {
+    return Status(ErrorCode::kUnsupported, "this transaction edited the document's history");
+  }
+  bool snapshot = !at || *at >= read_ts_;
+  std::optional<Version> v;
+  if (snapshot) {
+    if (auto own = writes_.find(key); own != writes_.end()) {
+      v = Version{provisional_ts_, own->second.value};
+    } else {
+      request_.read_keys.push_back(key);
+    }
+  }
+  if (!v) {
+    FQL_ASSIGN_OR_RETURN(
+        v, engine_.partition(DocPartition(addr)).Latest(key, snapshot ? read_ts_ : *at));
+  }
+  // The stored value is the action byte, the 8-byte uid, then the body.
+  if (!v || v->action() == Action::kDelete || v->value.size() < 9) return Stored();
+  return Stored(std::make_pair(v->ts, v->value.substr(9)));
+}
+
 Result<std::vector<DocRecord>> Transaction::History(const DocAddress& addr,
                                                     std::optional<uint64_t> at) {
   std::string key = DocKey(addr);

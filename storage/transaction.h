@@ -117,7 +117,8 @@ class DocStream {
   // The document's stored body (DocView reads it; empty if the version is
   // malformed, which Transaction::Read reports as kInternal).
   virtual std::string_view body() const = 0;
-  // The document's ref, built on each call.
+  // The element a pipeline's lambdas see, built on each call: the
+  // document's ref (a stream over index entries with values yields those).
   virtual Result<Value> ref() const = 0;
   virtual void Next() = 0;
   // An error that ended the stream early (Valid() is then false).
@@ -172,6 +173,13 @@ class Transaction {
   // read at the snapshot sees this transaction's writes). Deletes come back
   // as records with a null body. nullopt: never written by then.
   Result<std::optional<DocRecord>> Read(const DocAddress& addr, std::optional<uint64_t> at = {});
+  // What Read sees, undecoded: the live version's ts and stored body (for
+  // DocView, as DocStream::body()), or nullopt if the document does not
+  // exist at `at` (never written, or deleted). Records the read as Read
+  // does. kUnsupported for a document whose history this transaction
+  // edited (Read decodes its own copy of those).
+  Result<std::optional<std::pair<uint64_t, std::string>>> ReadStored(
+      const DocAddress& addr, std::optional<uint64_t> at = {});
 
   // Every version of a document up to `at`, oldest first (this
   // transaction's own write last).
@@ -207,6 +215,9 @@ class Transaction {
   // About how many bytes the collection's stored versions take (LevelDB's
   // estimate of its files: recent writes still in memory are not counted).
   uint64_t ApproximateCollectionBytes(uint64_t db, uint64_t coll) const;
+  // The same for the entries of an index under `terms` (0 if the terms
+  // cannot be encoded).
+  uint64_t ApproximateIndexBytes(const IndexDef& def, const Array& terms) const;
   // How many documents of the collection are visible: what ScanCollection
   // with no bounds yields, counted partition by partition without merging
   // or decoding. `check` runs every few thousand keys (a deadline); its
@@ -265,6 +276,9 @@ class Transaction {
   Status CheckUnique(const IndexDef& def, const Array& terms, const std::string& values_key,
                      const Value& ref);
   std::vector<uint32_t> AllPartitions() const;
+  // LevelDB's size estimate of the keys under `prefix` in `parts`.
+  uint64_t ApproximatePrefixBytes(const std::vector<uint32_t>& parts,
+                                  const std::string& prefix) const;
   // The partitions holding the entries of `def` under `terms`, and the key
   // prefix they share.
   Status IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,

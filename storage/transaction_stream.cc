@@ -165,12 +165,23 @@ std::unique_ptr<DocStream> Transaction::StreamCollection(const Value& coll_ref, 
                                                std::move(own), coll_ref, skip);
 }
 
-uint64_t Transaction::ApproximateCollectionBytes(uint64_t db, uint64_t coll) const {
-  std::string begin = Prefix(kDocTag, db, coll);
-  std::string end = Successor(begin);
+uint64_t Transaction::ApproximatePrefixBytes(const std::vector<uint32_t>& parts,
+                                             const std::string& prefix) const {
+  std::string end = Successor(prefix);
   uint64_t bytes = 0;
-  for (uint32_t p : AllPartitions()) bytes += engine_.partition(p).ApproximateBytes(begin, end);
+  for (uint32_t p : parts) bytes += engine_.partition(p).ApproximateBytes(prefix, end);
   return bytes;
+}
+
+uint64_t Transaction::ApproximateCollectionBytes(uint64_t db, uint64_t coll) const {
+  return ApproximatePrefixBytes(AllPartitions(), Prefix(kDocTag, db, coll));
+}
+
+uint64_t Transaction::ApproximateIndexBytes(const IndexDef& def, const Array& terms) const {
+  std::vector<uint32_t> parts;
+  std::string prefix;
+  if (!IndexRange(def, terms, &parts, &prefix).ok()) return 0;
+  return ApproximatePrefixBytes(parts, prefix);
 }
 
 }  // namespace fqldb::storage

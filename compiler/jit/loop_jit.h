@@ -102,8 +102,8 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // many outputs were written (Map: n; Filter: the kept ones; Count: the
 // count; else 0), or -1 after an entry point failed. Scans ignore data, n
 // and out.
-using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs, Value* temps,
-                           Value* acc, void* out);
+using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
+                           Value* temps, Value* acc, void* out);
 
 // What one call site needs to run a compiled loop. Equal `key`s compile to
 // the same code: constants, positions and captured values are inputs, not

@@ -71,7 +71,8 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   std::vector<Value> captured = CapturedValues(*plan, rt.envs);
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan->sites.size() + 1);  // and the element's
-  // Only Count may see the documents in any order: its result cannot tell,
+  // Only Count may see the documents in any order (an index range has one
+  // order either way): its result cannot tell,
   // and an error (whose document would depend on the order) reruns
   // interpreted. Map's output and Reduce's accumulator follow ref order.
   std::unique_ptr<storage::DocStream> stream = pipeline.open(kind != jit::LoopKind::kCount);
@@ -83,10 +84,13 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
         "the compiled scan stopped at an error, so the interpreter ran it again to report it");
   }
   interp.Explain(call, [&] {
+    std::string reads =
+        pipeline.entries ? "reads the index entries in index order, and a document (by its ref) "
+                           "only where a lambda reads it"
+        : kind == jit::LoopKind::kCount ? "reads the documents partition by partition"
+                                        : "reads the documents merged in ref order";
     return "compiled scan: " + how + "; fuses " + std::to_string(pipeline.filters.size()) +
-           " filter(s); reads the documents " +
-           (kind == jit::LoopKind::kCount ? "partition by partition" : "merged in ref order") +
-           ", fields straight from their stored bytes";
+           " filter(s); " + reads + ", fields straight from their stored bytes";
   });
   return Result<ScanOutcome>(ScanOutcome{n, std::move(acc), std::move(rt.output)});
 }

@@ -1,9 +1,9 @@
 #pragma once
 
 // Compiled scans: Count, Map, Reduce and Foreach over a set that is a
-// collection's documents filtered by lambdas run as one native loop over the
-// stored documents (compiler/jit PlanScan), reading the fields the lambdas
-// select straight from the stored bytes instead of a Get per document.
+// collection's documents, or an index range (Match), filtered by lambdas run
+// as one native loop (compiler/jit PlanScan), reading the fields the lambdas
+// select straight from the stored bytes instead of decoding whole documents.
 #include <optional>
 
 #include "executor/internal/call_context.h"

@@ -1,11 +1,13 @@
 // The parts of the set plans that do not depend on any one kind of set: explain notes, the
 // default Events, and the conversions between set entries, values and cursors.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "executor/internal/interp.h"
 #include "executor/internal/set_cursors.h"
 #include "executor/internal/set_plan.h"
+#include "executor/internal/storage_context.h"
 
 namespace fqldb::executor::internal {
 
@@ -37,6 +39,62 @@ Status ExecSet::History(StorageContext&, std::optional<uint64_t>, CallContext&,
       ErrorCode::kUnsupported,
       "Events of this kind of set are not supported yet (Documents, Match, Singleton, the "
       "schema sets, Union, Intersection, Difference, Range and Reverse are).");
+}
+
+namespace {
+
+class EntryDocStream : public storage::DocStream {
+ public:
+  EntryDocStream(StorageContext& sc, Result<std::unique_ptr<EntryCursor>> entries) : sc_(sc) {
+    if (entries.ok()) {
+      cursor_ = std::move(*entries);
+    } else {
+      status_ = entries.status();
+    }
+  }
+  bool Valid() const override { return status_.ok() && cursor_->Valid(); }
+  uint64_t ts() const override {
+    Load();
+    return doc_ ? doc_->first : cursor_->entry().ts;
+  }
+  std::string_view body() const override {
+    Load();
+    return doc_ ? std::string_view(doc_->second) : std::string_view();
+  }
+  Result<Value> ref() const override { return EntryOutput(cursor_->entry()); }
+  void Next() override {
+    cursor_->Next();
+    loaded_ = false;
+    doc_.reset();
+  }
+  Status status() const override { return status_.ok() ? cursor_->status() : status_; }
+
+ private:
+  // Reads the document an entry without values names. A failure leaves the
+  // body empty: the lambda's Get then runs as interpreted and reports it.
+  void Load() const {
+    if (loaded_) return;
+    loaded_ = true;
+    const SetEntry& e = cursor_->entry();
+    if (!e.values.empty() || !e.event.is_null()) return;
+    Result<ResolvedRef> r = sc_.Resolve(e.ref());
+    if (!r.ok()) return;
+    auto stored = sc_.txn().ReadStored(r->addr, sc_.at());
+    if (stored.ok()) doc_ = std::move(*stored);
+  }
+
+  StorageContext& sc_;
+  std::unique_ptr<EntryCursor> cursor_;
+  Status status_;
+  mutable bool loaded_ = false;
+  mutable std::optional<std::pair<uint64_t, std::string>> doc_;
+};
+
+}  // namespace
+
+std::unique_ptr<storage::DocStream> StreamEntries(StorageContext& sc,
+                                                  Result<std::unique_ptr<EntryCursor>> entries) {
+  return std::make_unique<EntryDocStream>(sc, std::move(entries));
 }
 
 std::unique_ptr<EntryCursor> MakeVectorCursor(std::vector<SetEntry> all, const ScanBounds& b) {

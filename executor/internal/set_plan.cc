@@ -205,6 +205,15 @@ class MatchSet : public ExecSet {
       if (none) return CursorPtr(std::make_unique<VectorCursor>(std::vector<SetEntry>{}, b));
       return s->txn().ScanIndex(*d, terms, b, at);
     };
+    if (at == sc.at()) {
+      auto p = std::make_shared<DocPipeline>();
+      p->open = [s, scan = out.scan](bool) { return StreamEntries(*s, scan(ScanBounds{})); };
+      p->approximate_bytes = [s, d, terms, none]() -> uint64_t {
+        return none ? 0 : s->txn().ApproximateIndexBytes(*d, terms);
+      };
+      p->entries = true;
+      out.pipeline = std::move(p);
+    }
     return out;
   }
   Status History(StorageContext& sc, std::optional<uint64_t> at, CallContext&,

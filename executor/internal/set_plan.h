@@ -15,9 +15,10 @@
 namespace fqldb::executor::internal {
 
 // What a compiled scan (executor/internal/jit_scan.h) reads instead of a
-// set's cursor, for sets that are the documents of one collection filtered
-// by zero or more lambdas: the documents, undecoded and in ref order (the
-// order the cursor has), and the Filter lambdas in the order they apply.
+// set's cursor, for sets that are the documents of one collection, or an
+// index range (Match), filtered by zero or more lambdas: the documents
+// undecoded (or the entries), in the order the cursor has, and the Filter
+// lambdas in the order they apply.
 struct DocPipeline {
   // `ordered` false: in any order (for Count, which needs none).
   std::function<std::unique_ptr<storage::DocStream>(bool ordered)> open;
@@ -25,7 +26,17 @@ struct DocPipeline {
   // the tiering decision looks at).
   std::function<uint64_t()> approximate_bytes;
   std::vector<Value> filters;
+  // The stream is an index range (Match): its elements are the entries'
+  // outputs, and a document is read only when a lambda reads it.
+  bool entries = false;
 };
+
+// A DocStream over `entries` (an index range, in its order) for compiled
+// scans of Match: each element is the entry's output (its ref, or its
+// values); for an entry without values the body is the document its ref
+// names, as Get reads it at the run's snapshot, read when first asked for.
+std::unique_ptr<storage::DocStream> StreamEntries(
+    StorageContext& sc, Result<std::unique_ptr<storage::EntryCursor>> entries);
 
 // A set ready to scan: how its order keys are encoded (for cursors and
 // ranges), and the scan itself.

@@ -13,6 +13,7 @@
 #include "compiler/frontend/parser.h"
 #include "executor/internal/jit_loop.h"
 #include "executor/interpreter.h"
+#include "tests/jit/random_expr.h"
 
 namespace fqldb::executor {
 namespace {
@@ -216,78 +217,10 @@ TEST(LoopJitTest, LongLoopsStopAtTheDeadline) {
   }
 }
 
-// Random expression trees over random element values: both tiers must
-// give the same value or the same error.
-class RandomExpr {
- public:
-  explicit RandomExpr(uint32_t seed) : rng_(seed) {}
-
-  std::string Expr(int depth) {
-    int choice = Pick(depth <= 0 ? 3 : 12);
-    switch (choice) {
-      case 0:
-        return "x";
-      case 1:
-        return Literal();
-      case 2:
-        return "k";
-      case 3:
-      case 4:
-        return Call(kArith[Pick(5)], depth);
-      case 5:
-      case 6:
-        return Call(kCompare[Pick(5)], depth);
-      case 7:
-        return "If(" + Expr(depth - 1) + ", " + Expr(depth - 1) + ", " + Expr(depth - 1) + ")";
-      case 8:
-        return std::string(Pick(2) ? "And(" : "Or(") + Expr(depth - 1) + ", " + Expr(depth - 1) +
-               ")";
-      case 9:
-        return "Not(" + Expr(depth - 1) + ")";
-      case 10:
-        return "[" + Expr(depth - 1) + ", " + Expr(depth - 1) + "]";
-      default:
-        return "Let({t: " + Expr(depth - 1) + "}, " + Call("Add", depth) + ")";
-    }
-  }
-
-  std::string Literal() {
-    switch (Pick(8)) {
-      case 0:
-        return std::to_string(static_cast<int64_t>(rng_()) % 7 - 3);
-      case 1:
-        return "9223372036854775807";
-      case 2:
-        return "-9223372036854775808";
-      case 3:
-        return std::to_string(Pick(5)) + ".5";
-      case 4:
-        return "0";
-      case 5:
-        return Pick(2) ? "true" : "false";
-      case 6:
-        return "null";
-      default:
-        return "'s'";
-    }
-  }
-
-  int Pick(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
-
- private:
-  std::string Call(const char* fn, int depth) {
-    return std::string(fn) + "(" + Expr(depth - 1) + ", " + Expr(depth - 1) + ")";
-  }
-  static constexpr const char* kArith[5] = {"Add", "Subtract", "Multiply", "Divide", "Modulo"};
-  static constexpr const char* kCompare[5] = {"Equals", "LT", "LTE", "GT", "GTE"};
-  std::mt19937 rng_;
-};
-
-const int kRandomCases =
-    std::getenv("FQL_JIT_RANDOM_CASES") ? std::atoi(std::getenv("FQL_JIT_RANDOM_CASES")) : 300;
+const int kRandomCases = testing_support::RandomCases();
 
 TEST(LoopJitTest, RandomExpressionsAgreeWithTheInterpreter) {
-  RandomExpr gen(std::getenv("FQL_JIT_SEED") ? std::atoi(std::getenv("FQL_JIT_SEED")) : 20261124);
+  testing_support::RandomExpr gen(testing_support::RandomSeed(), {"x", "k"});
   int failures = 0;
   uint64_t compiles = Stats().compiles + Stats().hits;
   std::vector<std::pair<std::string, std::string>> seen;  // query, interpreter's outcome
