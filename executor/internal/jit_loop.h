@@ -31,7 +31,7 @@ struct JitLoops {
 // measurements behind them): compile a shape on its first run when it has
 // at least kCompileAtElements elements, or after it has been interpreted
 // kHotRuns times with at least kHotMinElements (counted across runs).
-inline constexpr size_t kCompileAtElements = 50000;
+inline constexpr size_t kCompileAtElements = 20000;
 inline constexpr uint32_t kHotRuns = 8;
 inline constexpr size_t kHotMinElements = 16;
 
