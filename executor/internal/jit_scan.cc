@@ -71,10 +71,10 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   std::vector<Value> captured = CapturedValues(*plan, rt.envs);
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan->sites.size() + 1);  // and the element's
-  // Only Count may see the documents in any order (an index range has one
-  // order either way): its result cannot tell,
+  // Only Count may see the documents in any order: its result cannot tell,
   // and an error (whose document would depend on the order) reruns
   // interpreted. Map's output and Reduce's accumulator follow ref order.
+  // (An index range has its one order either way.)
   std::unique_ptr<storage::DocStream> stream = pipeline.open(kind != jit::LoopKind::kCount);
   rt.stream = stream.get();
   int64_t n = compiled->fn()(&rt, nullptr, 0, inputs.data(), temps.data(), &acc, nullptr);

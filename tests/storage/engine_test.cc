@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/doc_codec.h"
 #include "storage/internal/partition.h"
 #include "storage/transaction.h"
 #include "tests/scratch_dir.h"
@@ -177,6 +178,34 @@ TEST_F(EngineTest, ReadsTheVersionVisibleAtEachSnapshot) {
             (std::vector<std::pair<uint64_t, Action>>{
                 {*ts1, Action::kCreate}, {*ts2, Action::kUpdate}, {*ts3, Action::kDelete}}));
   EXPECT_EQ(after.History(Addr("1"), *ts2)->size(), 2u);
+}
+
+// ReadStored is Read without the decode (compiled scans of index ranges
+// use it): the same version, its ts, and bytes DocView reads.
+TEST_F(EngineTest, ReadStoredSeesWhatReadSeesUndecoded) {
+  Result<uint64_t> ts1 = Put("1", Body(1));
+  Result<uint64_t> ts2 = Put("1", Body(2), Action::kUpdate);
+  ASSERT_TRUE(ts1.ok() && ts2.ok());
+  auto n_of = [](Transaction& txn, const std::string& id,
+                 std::optional<uint64_t> at = {}) -> std::pair<int64_t, uint64_t> {
+    auto r = txn.ReadStored(Addr(id), at);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok() || !*r) return {-1, 0};
+    Result<DocView> view = DocView::Of((*r)->second);
+    EXPECT_TRUE(view.ok());
+    if (!view.ok()) return {-3, 0};
+    std::optional<DocView> n = view->Field("data");
+    if (n) n = n->Field("n");
+    return {n ? n->as_long() : -4, (*r)->first};
+  };
+  Transaction txn(*engine_, engine_->ReadTs(), engine_->ReadTs() + 1000);
+  EXPECT_EQ(n_of(txn, "1"), std::make_pair(int64_t{2}, *ts2));
+  EXPECT_EQ(n_of(txn, "1", *ts2 - 1), std::make_pair(int64_t{1}, *ts1)) << "an older snapshot";
+  EXPECT_EQ(n_of(txn, "2"), std::make_pair(int64_t{-1}, uint64_t{0})) << "never written";
+  ASSERT_TRUE(WriteDoc(txn, "2", Body(20)).ok());
+  EXPECT_EQ(n_of(txn, "2"), std::make_pair(int64_t{20}, txn.provisional_ts())) << "its own write";
+  ASSERT_TRUE(WriteDoc(txn, "1", Value(), Action::kDelete).ok());
+  EXPECT_EQ(n_of(txn, "1"), std::make_pair(int64_t{-1}, uint64_t{0})) << "its own delete";
 }
 
 TEST_F(EngineTest, TransactionSeesItsOwnWritesBeforeCommit) {
