@@ -5,6 +5,9 @@
 //
 //   fql_bench_scan [DOCS] [DIR]     (default 1,000,000 documents in a temp dir)
 //   FQL_BENCH_JIT_ONLY=1 skips the interpreter (for profiling the compiled scans).
+//   FQL_BENCH_KEEP=1 keeps DIR afterwards, and reuses the documents a
+//   previous run left there (for profiling without the 25 s load).
+//   FQL_BENCH_ONLY=N runs only the Nth query, compiled, and no hand loop (for perf).
 //
 // The hand-written loop is what a C++ programmer would write against the
 // stored data, with fqldb closed: each partition's LevelDB in key order,
@@ -112,6 +115,31 @@ __attribute__((noinline)) HandResult HandScan(const std::vector<leveldb::DB*>& p
   return r;
 }
 
+// Creates the orders collection, its status index and `docs` orders.
+template <typename Exec>
+void Load(Exec& exec, int docs) {
+  exec(CompileQuery("CreateCollection({name: 'orders'})"), {}, JitMode::kOff);
+  exec(CompileQuery("CreateIndex({name: 'orders_by_status', source: Collection('orders'), terms: "
+                    "[{field: ['data', 'status']}]})"),
+       {}, JitMode::kOff);
+  // Orders with a total (0..249), a status, a customer and two items.
+  auto load = CompileQuery(
+      "Foreach(ids, Lambda('i', Create(Ref(Collection('orders'), i), {data: {total: Modulo(i, "
+      "250), "
+      "status: If(Equals(Modulo(i, 3), 0), 'open', 'shipped'), customer: Concat(['c', "
+      "ToString(Modulo(i, 5000))]), items: [{sku: Modulo(i, 97), qty: Modulo(i, 4)}, {sku: "
+      "Modulo(i, 89), qty: 1}]}})))",
+      {"ids"});
+  auto start = Clock::now();
+  for (int i = 0; i < docs;) {
+    fqldb::Array ids;
+    for (int k = 0; k < 1000 && i < docs; ++k, ++i) ids.push_back(Value::Long(i + 1));
+    exec(load, {Value::MakeArray(std::move(ids))}, JitMode::kOff);
+    if (i % 100000 == 0) std::fprintf(stderr, "\rloaded %d of %d documents", i, docs);
+  }
+  std::fprintf(stderr, "\rloaded %d documents in %.1f s\n", docs, Ms(Clock::now() - start) / 1e3);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,7 +154,9 @@ int main(int argc, char** argv) {
   fs::path root = argc > 2
                       ? fs::path(argv[2])
                       : fs::temp_directory_path() / ("fql-scan-bench-" + std::to_string(getpid()));
-  fs::remove_all(root);
+  const bool keep = std::getenv("FQL_BENCH_KEEP") != nullptr;
+  const bool reuse = keep && fs::exists(root / "part-000");
+  if (!reuse) fs::remove_all(root);
   fs::create_directories(root);
   std::vector<double> jit_ms[kQueryCount], interp_ms[kQueryCount], compile_ms(kQueryCount);
   Value results[kQueryCount];
@@ -143,29 +173,12 @@ int main(int argc, char** argv) {
       run.jit = mode;
       return Must((*db)->Execute(q, params, run));
     };
-    exec(CompileQuery("CreateCollection({name: 'orders'})"), {}, JitMode::kOff);
-    exec(CompileQuery("CreateIndex({name: 'orders_by_status', source: Collection('orders'), terms: "
-                      "[{field: ['data', 'status']}]})"),
-         {}, JitMode::kOff);
-    // Orders with a total (0..249), a status, a customer and two items.
-    auto load = CompileQuery(
-        "Foreach(ids, Lambda('i', Create(Ref(Collection('orders'), i), {data: {total: Modulo(i, "
-        "250), "
-        "status: If(Equals(Modulo(i, 3), 0), 'open', 'shipped'), customer: Concat(['c', "
-        "ToString(Modulo(i, 5000))]), items: [{sku: Modulo(i, 97), qty: Modulo(i, 4)}, {sku: "
-        "Modulo(i, 89), qty: 1}]}})))",
-        {"ids"});
-    auto start = Clock::now();
-    for (int i = 0; i < docs;) {
-      fqldb::Array ids;
-      for (int k = 0; k < 1000 && i < docs; ++k, ++i) ids.push_back(Value::Long(i + 1));
-      exec(load, {Value::MakeArray(std::move(ids))}, JitMode::kOff);
-      if (i % 100000 == 0) std::fprintf(stderr, "\rloaded %d of %d documents", i, docs);
-    }
-    std::fprintf(stderr, "\rloaded %d documents in %.1f s\n", docs, Ms(Clock::now() - start) / 1e3);
+    if (!reuse) Load(exec, docs);
     (*db)->engine().CompactAll();  // read settled stores, as the hand loop will
 
+    const int only = std::getenv("FQL_BENCH_ONLY") ? std::atoi(std::getenv("FQL_BENCH_ONLY")) : 0;
     for (int q = 0; q < kQueryCount; ++q) {
+      if (only != 0 && q + 1 != only) continue;
       auto bound = CompileQuery(kQueries[q].fql);
       double before = fqldb::executor::JitStatistics().compile_ms_total;
       results[q] = exec(bound, {}, JitMode::kAlways);  // compiles the shape
@@ -181,7 +194,8 @@ int main(int argc, char** argv) {
         if (ToFql(got) != ToFql(results[q])) std::exit(2);
         std::fprintf(stderr, "\rquery %d compiled round %d", q + 1, round + 1);
       }
-      for (int round = 0; round < 3 && std::getenv("FQL_BENCH_JIT_ONLY") == nullptr; ++round) {
+      for (int round = 0; round < 3 && only == 0 && std::getenv("FQL_BENCH_JIT_ONLY") == nullptr;
+           ++round) {
         auto t0 = Clock::now();
         Value got = exec(bound, {}, JitMode::kOff);
         interp_ms[q].push_back(Ms(Clock::now() - t0));
@@ -190,6 +204,10 @@ int main(int argc, char** argv) {
       }
     }
     std::fprintf(stderr, "\n");
+    if (only != 0) {
+      std::printf("query %d compiled: median %.1f ms\n", only, Median(jit_ms[only - 1]));
+      return 0;
+    }
   }  // fqldb closed: the hand loop opens the partitions itself
 
   std::vector<leveldb::DB*> parts;
@@ -234,6 +252,6 @@ int main(int argc, char** argv) {
     }
   }
   for (leveldb::DB* db : parts) delete db;
-  fs::remove_all(root);
+  if (!keep) fs::remove_all(root);
   return 0;
 }

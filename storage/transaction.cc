@@ -40,7 +40,8 @@ using internal::VersionMerge;
 // The merged stream as set entries.
 class MergeCursor : public EntryCursor {
  public:
-  using Decoder = std::function<Status(std::string_view key, const Version& v, SetEntry* out)>;
+  using Decoder =
+      std::function<Status(std::string_view key, internal::VersionView v, SetEntry* out)>;
 
   MergeCursor(VersionMerge merge, Decoder decode) : merge_(std::move(merge)), decode_(std::move(decode)) {
     Advance();
@@ -383,18 +384,18 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
                                                          std::optional<uint64_t> at) {
   std::string prefix = Prefix(kDocTag, db, coll);
   size_t skip = prefix.size();
-  return Scan(
-      AllPartitions(), std::move(prefix), bounds, at,
-      [coll_ref, skip, coll](std::string_view key, const Version& v, SetEntry* out) -> Status {
-        std::string_view rest = key.substr(skip);
-        FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-        out->set_ref(Value::Ref(std::move(id), coll_ref));
-        out->values.clear();
-        out->ts = v.ts;
-        out->order_key.assign(key.substr(skip));
-        AppendRefCollection(coll, &out->order_key);
-        return Status::Ok();
-      });
+  return Scan(AllPartitions(), std::move(prefix), bounds, at,
+              [coll_ref, skip, coll](std::string_view key, internal::VersionView v,
+                                     SetEntry* out) -> Status {
+                std::string_view rest = key.substr(skip);
+                FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+                out->set_ref(Value::Ref(std::move(id), coll_ref));
+                out->values.clear();
+                out->ts = v.ts;
+                out->order_key.assign(key.substr(skip));
+                AppendRefCollection(coll, &out->order_key);
+                return Status::Ok();
+              });
 }
 
 Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
@@ -456,7 +457,7 @@ Result<std::unique_ptr<EntryCursor>> Transaction::ScanIndex(const IndexDef& def,
   FQL_RETURN_IF_ERROR(IndexRange(def, terms, &parts, &prefix));
   size_t skip = prefix.size();
   return Scan(std::move(parts), std::move(prefix), bounds, at,
-              [skip](std::string_view key, const Version& v, SetEntry* out) -> Status {
+              [skip](std::string_view key, internal::VersionView v, SetEntry* out) -> Status {
                 return internal::DecodeEntry(key.substr(skip), v, out);
               });
 }

@@ -286,7 +286,7 @@ class Transaction {
   Status PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
                     const Value* old_doc, const Value* new_doc, bool check_unique = true);
   using MergeDecoder =
-      std::function<Status(std::string_view key, const internal::Version& v, SetEntry* out)>;
+      std::function<Status(std::string_view key, internal::VersionView v, SetEntry* out)>;
   // Every version under `prefix` in `parts`, grouped per logical key
   // (oldest first, own write last): `fn(key, versions)`.
   Status History(

@@ -42,7 +42,7 @@ class DocStreamBase : public DocStream {
   // Moves to the next document: false at the end or on an error.
   virtual bool Advance() = 0;
   virtual std::string_view key() const = 0;
-  virtual const Version& version() const = 0;
+  virtual internal::VersionView version() const = 0;
   // Derived constructors call this once they are ready.
   void Start() { valid_ = Advance(); }
 
@@ -64,7 +64,7 @@ class MergedDocStream : public DocStreamBase {
  private:
   bool Advance() override { return merge_.Advance(); }
   std::string_view key() const override { return merge_.key(); }
-  const Version& version() const override { return merge_.version(); }
+  internal::VersionView version() const override { return merge_.version(); }
 
   VersionMerge merge_;
 };
@@ -87,7 +87,7 @@ class SequentialDocStream : public DocStreamBase {
 
  private:
   std::string_view key() const override { return key_; }
-  const Version& version() const override { return *version_; }
+  internal::VersionView version() const override { return version_; }
   bool Own(std::string_view key) const {
     return std::binary_search(own_.begin(), own_.end(), key,
                               [](const auto& a, const auto& b) { return KeyOf(a) < KeyOf(b); });
@@ -106,7 +106,7 @@ class SequentialDocStream : public DocStreamBase {
       while (it_->Valid() && !own_.empty() && Own(it_->key())) it_->Next();
       if (it_->Valid()) {
         key_ = it_->key();
-        version_ = &it_->version();
+        version_ = it_->version();
         pending_ = true;
         return true;
       }
@@ -119,7 +119,7 @@ class SequentialDocStream : public DocStreamBase {
       const auto& [key, version] = own_[own_pos_++];
       if (version.action() == Action::kDelete) continue;
       key_ = key;
-      version_ = &version;
+      version_ = version;
       return true;
     }
     return false;
@@ -133,7 +133,7 @@ class SequentialDocStream : public DocStreamBase {
   bool pending_ = false;
   size_t own_pos_ = 0;
   std::string_view key_;
-  const Version* version_ = nullptr;
+  internal::VersionView version_;
   Status status_;
 };
 

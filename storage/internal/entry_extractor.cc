@@ -135,7 +135,7 @@ Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Val
   return out;
 }
 
-Status DecodeEntry(std::string_view order_key, const Version& v, SetEntry* out) {
+Status DecodeEntry(std::string_view order_key, VersionView v, SetEntry* out) {
   // The payload is [values..., ref]. The values are decoded in one walk,
   // without building the array around them; the ref is checked and kept
   // encoded (SetEntry::ref decodes it when asked).

@@ -29,6 +29,6 @@ Result<std::vector<IndexEntryKey>> ExtractEntries(const IndexDef& def, const Val
                                                   uint64_t coll, const Value& doc);
 
 // Fills a set entry from an index entry's order key and stored version.
-Status DecodeEntry(std::string_view order_key, const Version& v, SetEntry* out);
+Status DecodeEntry(std::string_view order_key, VersionView v, SetEntry* out);
 
 }  // namespace fqldb::storage::internal

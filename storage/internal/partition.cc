@@ -190,13 +190,14 @@ void VisibleIterator::Next() {
   if (reverse_) {
     FindBackward();  // already positioned before the emitted key's group
   } else {
+    SkipGroup();
     FindForward();
   }
 }
 
 // Positioned at a physical key; emits the first logical key at or after it
-// whose newest version at or before at_ is visible, leaving the iterator
-// past that key's versions.
+// whose newest version at or before at_ is visible, and stays on that
+// version, so that key() and version() can point into the iterator.
 void VisibleIterator::FindForward() {
   valid_ = false;
   std::string_view logical;
@@ -207,40 +208,45 @@ void VisibleIterator::FindForward() {
       continue;
     }
     if (logical >= end_) return;
-    // key_ and version_ are reused buffers: no allocation per entry.
-    key_.assign(logical);
-    bool found = false;
-    // Versions run newest first: the first with ts <= at_ is the one to
-    // read. The loop ends on the next group's first key (split again by
-    // the outer loop).
-    for (int steps = 0;; ++steps) {
-      if (!found && ts <= at_) {
-        found = true;
-        version_.ts = ts;
-        version_.value.assign(it_->value().data(), it_->value().size());
-      }
-      if (found && steps >= 4) {
-        // Long history: jump past the group's oldest possible version.
-        std::string last;
-        AppendVersionKey(key_, 0, &last);
-        it_->Seek(last);
-        if (it_->Valid() && ToView(it_->key()) == last) it_->Next();
-        break;
-      }
+    if (ts > at_) {  // newer than the snapshot: an older version follows
       it_->Next();
-      if (!it_->Valid() || !SplitVersionKey(ToView(it_->key()), &logical, &ts) || logical != key_)
-        break;
+      continue;
     }
-    if (found && version_.action() != Action::kDelete) {
+    // Versions run newest first: this is the one to read.
+    key_ = logical;
+    version_ = VersionView(ts, ToView(it_->value()));
+    if (version_.action() != Action::kDelete) {
       valid_ = true;
       return;
     }
+    SkipGroup();
   }
 }
 
-// Positioned at the last physical key of a group (or of the range); emits
-// the nearest visible logical key at or before it, leaving the iterator
-// before that key's versions.
+// Moves past the versions of key_ (the iterator is on one of them).
+void VisibleIterator::SkipGroup() {
+  owned_key_.assign(key_);  // key_'s bytes go when the iterator moves
+  std::string_view logical;
+  uint64_t ts = 0;
+  for (int steps = 0;; ++steps) {
+    if (steps >= 4) {
+      // Long history: jump past the group's oldest possible version.
+      std::string last;
+      AppendVersionKey(owned_key_, 0, &last);
+      it_->Seek(last);
+      if (it_->Valid() && ToView(it_->key()) == last) it_->Next();
+      return;
+    }
+    it_->Next();
+    if (!it_->Valid() || !SplitVersionKey(ToView(it_->key()), &logical, &ts) ||
+        logical != owned_key_)
+      return;
+  }
+}
+
+// Positioned at or before the last version of a group (the oldest); emits
+// the last logical key at or before it whose newest version at or before
+// at_ is visible, leaving the iterator before that key's versions.
 void VisibleIterator::FindBackward() {
   valid_ = false;
   while (it_->Valid()) {
@@ -255,20 +261,21 @@ void VisibleIterator::FindBackward() {
       it_->Prev();
       continue;
     }
-    key_.assign(logical);
+    owned_key_.assign(logical);
     bool found = false;
     // Backwards, versions run oldest first: the last with ts <= at_ wins.
     while (it_->Valid()) {
       std::string_view l2;
       uint64_t t2 = 0;
-      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != key_) break;
+      if (!SplitVersionKey(ToView(it_->key()), &l2, &t2) || l2 != owned_key_) break;
       if (t2 <= at_) {
         found = true;
-        version_.ts = t2;
-        version_.value.assign(it_->value().data(), it_->value().size());
+        owned_value_.assign(it_->value().data(), it_->value().size());
+        version_ = VersionView(t2, owned_value_);
       }
       it_->Prev();
     }
+    key_ = owned_key_;
     if (found && version_.action() != Action::kDelete) {
       valid_ = true;
       return;

@@ -30,6 +30,18 @@ struct Version {
   Action action() const { return value.empty() ? Action::kDelete : static_cast<Action>(value[0]); }
 };
 
+// A version lent by whoever holds its bytes (an iterator, until it moves;
+// a Version, while it lives). Scans hand these out to avoid a copy of every
+// document they pass.
+struct VersionView {
+  uint64_t ts = 0;
+  std::string_view value;
+  VersionView() = default;
+  VersionView(uint64_t t, std::string_view v) : ts(t), value(v) {}
+  VersionView(const Version& v) : ts(v.ts), value(v.value) {}  // NOLINT: a view of it
+  Action action() const { return value.empty() ? Action::kDelete : static_cast<Action>(value[0]); }
+};
+
 // A physical change: put version `ts` of `key`, or erase that version.
 struct VersionWrite {
   std::string key;
@@ -96,8 +108,9 @@ class Partition {
 };
 
 // A cursor over the visible logical keys of one partition (see Scan).
-// Not thread-safe. The key() and version() references are valid until the
-// next call to Next().
+// Not thread-safe. key() and version() are views, valid until the next
+// call to Next(): forward, they point into LevelDB's iterator, so a scan
+// copies neither the key nor the document.
 class VisibleIterator {
  public:
   VisibleIterator(std::unique_ptr<leveldb::Iterator> it, std::string begin, std::string end,
@@ -105,14 +118,15 @@ class VisibleIterator {
   ~VisibleIterator();
 
   bool Valid() const { return valid_; }
-  const std::string& key() const { return key_; }
-  const Version& version() const { return version_; }
+  std::string_view key() const { return key_; }
+  VersionView version() const { return version_; }
   void Next();
   // kIo when LevelDB reported an error (Valid() is then false).
   Status status() const;
 
  private:
   void FindForward();
+  void SkipGroup();
   void FindBackward();
 
   std::unique_ptr<leveldb::Iterator> it_;
@@ -121,8 +135,10 @@ class VisibleIterator {
   uint64_t at_;
   bool reverse_;
   bool valid_ = false;
-  std::string key_;
-  Version version_;
+  std::string_view key_;     // the current logical key (in it_, or in owned_key_)
+  VersionView version_;      // the current version (in it_, or in owned_value_)
+  std::string owned_key_;    // the group being skipped; backward, the emitted key
+  std::string owned_value_;  // backward: the emitted version's value
 };
 
 }  // namespace fqldb::storage::internal

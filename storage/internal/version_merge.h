@@ -49,10 +49,10 @@ class VersionMerge {
         if (best != kNone && its_[best]->key() == key) its_[best]->Next();
         if (version.action() == Action::kDelete) continue;
         key_ = key;
-        version_ = &version;
+        version_ = version;
       } else {
         key_ = its_[best]->key();
-        version_ = &its_[best]->version();
+        version_ = its_[best]->version();
         pending_ = best;
       }
       return true;
@@ -60,7 +60,7 @@ class VersionMerge {
     return false;
   }
   std::string_view key() const { return key_; }
-  const Version& version() const { return *version_; }
+  VersionView version() const { return version_; }
   const Status& status() const { return status_; }
 
  private:
@@ -73,7 +73,7 @@ class VersionMerge {
   bool reverse_;
   size_t pending_ = kNone;  // the iterator to step past once its entry is used
   std::string_view key_;
-  const Version* version_ = nullptr;
+  VersionView version_;
   Status status_;
 };
 

@@ -2,6 +2,7 @@
 // scans, the conflict tracker, and the commit-log payload codec.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,6 +101,17 @@ TEST_F(PartitionTest, ScanChoosesTheVisibleVersionInBothDirections) {
   EXPECT_EQ(Visible(0, false), V{});
   EXPECT_EQ(Visible(12, false, "b", "c"), (V{{"b", 3}}));
   EXPECT_EQ(Visible(5, true, "b", "c"), (V{{"b", 3}}));
+  // The values are the chosen versions' (lent by the iterator forward,
+  // copied backward), and stay valid until the next step.
+  for (bool reverse : {false, true}) {
+    auto it = part_->Scan("a", "z", 5, reverse);
+    std::vector<std::string> values;
+    for (; it->Valid(); it->Next()) values.emplace_back(it->version().value);
+    std::vector<std::string> want = {Val(Action::kUpdate, "5"), Val(Action::kCreate, "b"),
+                                     Val(Action::kCreate, "c")};
+    if (reverse) std::reverse(want.begin(), want.end());
+    EXPECT_EQ(values, want) << (reverse ? "backward" : "forward");
+  }
 }
 
 TEST(ConflictTrackerTest, RejectsKeysAndHalfOpenRangesWrittenAfterTheReadTs) {
