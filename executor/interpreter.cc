@@ -9,6 +9,7 @@
 #include "compiler/frontend/parser.h"
 #include "executor/internal/interp.h"
 #include "executor/internal/jit_loop.h"
+#include "executor/internal/jit_scan.h"
 
 namespace fqldb::executor {
 
@@ -238,6 +239,9 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
     return Locate(Status(ErrorCode::kUnsupported, std::string(b.name) + " is not implemented yet."),
                   call);
   }
+  if (b.id == frontend::BuiltinId::kSum && options_.jit != JitMode::kOff) {
+    if (auto fused = EvalSumOfMap(call, env)) return std::move(*fused);
+  }
   CallContext ctx(*this, call, env);
   if (!free_args_.empty()) {
     ctx.args = std::move(free_args_.back());
@@ -256,6 +260,45 @@ Result<Value> Interp::EvalCall(const BoundCall& call, const FramePtr& env) {
     free_args_.push_back(std::move(ctx.args));
   }
   return r;
+}
+
+// Sum(Map(set, lambda)) with a literal lambda: a compiled scan sums the
+// lambda's results without building Map's array (SumCompiled). Map's
+// arguments are evaluated exactly as evaluating the Map node would (its
+// depth, the step budget, their order); when the scan does not run, Map and
+// then Sum are invoked on them as usual. nullopt: not this shape, and
+// nothing was evaluated.
+std::optional<Result<Value>> Interp::EvalSumOfMap(const BoundCall& sum, const FramePtr& env) {
+  if (sum.args.size() != 1 || sum.args[0]->kind != BoundKind::kCall) return std::nullopt;
+  const auto& map = sum.args[0]->Cast<BoundCall>();
+  if (map.builtin->id != frontend::BuiltinId::kMap || map.args.size() != 2 ||
+      map.args[1]->kind != BoundKind::kLambda) {
+    return std::nullopt;
+  }
+  BuiltinFn map_fn = FindImpl(frontend::BuiltinId::kMap);
+  BuiltinFn sum_fn = FindImpl(frontend::BuiltinId::kSum);
+  if (map_fn == nullptr || sum_fn == nullptr) return std::nullopt;
+  CallContext sum_ctx(*this, sum, env);
+  {
+    DepthScope level(depth_, 1);  // the Map node's own level
+    if (Status st = CheckBudget(map); !st.ok()) return Result<Value>(std::move(st));
+    CallContext map_ctx(*this, map, env);
+    for (const auto& a : map.args) {
+      Result<Value> v = Eval(*a, env);
+      if (!v.ok()) return v;
+      map_ctx.args.push_back(std::move(*v));
+    }
+    if (map_ctx.args[0].kind() == ValueKind::kSet) {
+      if (auto fused = SumCompiled(map_ctx)) {
+        if (!fused->ok()) return Result<Value>(Locate(std::move(*fused).status_move(), map));
+        return fused;
+      }
+    }
+    Result<Value> mapped = Invoke(map_fn, map_ctx);
+    if (!mapped.ok()) return mapped;
+    sum_ctx.args.push_back(std::move(*mapped));
+  }
+  return Invoke(sum_fn, sum_ctx);
 }
 
 Result<Value> Interp::Invoke(BuiltinFn fn, CallContext& ctx) {

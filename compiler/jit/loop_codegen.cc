@@ -131,6 +131,7 @@ llvm::Function* CodeGen::Build(const std::string& name) {
       break;
     case LoopKind::kForeach:
     case LoopKind::kCount:
+    case LoopKind::kSum:  // scans only
       break;
     case LoopKind::kFilter: {
       RequireBool(r, /*site=*/0, /*arg=*/1);
@@ -187,6 +188,7 @@ llvm::Function* CodeGen::Build(const std::string& name) {
 llvm::Function* CodeGen::BuildScan(const std::string& name) {
   BeginFunction(name);
   bool reduce = plan_.kind == LoopKind::kReduce;
+  bool sum = plan_.kind == LoopKind::kSum;
   TV acc0{};
   if (reduce) acc0 = LoadTagged(acc_);
   llvm::BasicBlock* head = Block("scan.head");
@@ -198,10 +200,12 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
 
   b_.SetInsertPoint(head);
   llvm::PHINode* seen = b_.CreatePHI(i64_, 2, "seen");
-  llvm::PHINode* kept = b_.CreatePHI(i64_, 2, "kept");
+  llvm::PHINode* kept = b_.CreatePHI(i64_, 2, "kept");            // Count's count, or kSum's sum
+  llvm::PHINode* magnitude = b_.CreatePHI(i64_, 2, "magnitude");  // kSum: the sum of |x|
   llvm::PHINode *acc_kind = nullptr, *acc_bits = nullptr, *acc_box = nullptr;
   seen->addIncoming(b_.getInt64(0), entry_);
   kept->addIncoming(b_.getInt64(0), entry_);
+  magnitude->addIncoming(b_.getInt64(0), entry_);
   if (reduce) {
     acc_kind = b_.CreatePHI(i8_, 2, "acc.kind");
     acc_bits = b_.CreatePHI(i64_, 2, "acc.bits");
@@ -220,6 +224,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   struct Edge {
     llvm::BasicBlock* from;
     llvm::Value* kept;
+    llvm::Value* magnitude;
     TV acc;
   };
   std::vector<Edge> edges;
@@ -229,11 +234,12 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
     TV r = Lower(*plan_.filters[f]->body, 1);
     RequireBool(r, kSetFilterSite, 0);
     llvm::BasicBlock* pass = Block("filter.pass");
-    edges.push_back(Edge{b_.GetInsertBlock(), kept, acc});
+    edges.push_back(Edge{b_.GetInsertBlock(), kept, magnitude, acc});
     b_.CreateCondBr(Truth(r), pass, latch);
     b_.SetInsertPoint(pass);
   }
   llvm::Value* next_kept = kept;
+  llvm::Value* next_magnitude = magnitude;
   TV next_acc = acc;
   if (plan_.kind == LoopKind::kCount) {
     next_kept = b_.CreateAdd(kept, b_.getInt64(1));
@@ -244,12 +250,14 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
     TV r = Lower(*plan_.lambda->body, 1);
     if (plan_.kind == LoopKind::kMap) Check(b_.CreateCall(emit_, {rt_, TaggedArray({r})}));
     if (reduce) next_acc = KeepAccumulator(r);
+    if (sum) std::tie(next_kept, next_magnitude) = AddToSum(r, kept, magnitude);
   }
-  edges.push_back(Edge{b_.GetInsertBlock(), next_kept, next_acc});
+  edges.push_back(Edge{b_.GetInsertBlock(), next_kept, next_magnitude, next_acc});
   b_.CreateBr(latch);
 
   b_.SetInsertPoint(latch);
   llvm::PHINode* kept_out = b_.CreatePHI(i64_, static_cast<unsigned>(edges.size()));
+  llvm::PHINode* magnitude_out = b_.CreatePHI(i64_, static_cast<unsigned>(edges.size()));
   llvm::PHINode *k = nullptr, *bits = nullptr, *box = nullptr;
   if (reduce) {
     k = b_.CreatePHI(i8_, static_cast<unsigned>(edges.size()));
@@ -258,6 +266,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   }
   for (const Edge& e : edges) {
     kept_out->addIncoming(e.kept, e.from);
+    magnitude_out->addIncoming(e.magnitude, e.from);
     if (reduce) {
       k->addIncoming(e.acc.kind, e.from);
       bits->addIncoming(e.acc.bits, e.from);
@@ -274,6 +283,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   for (llvm::BasicBlock* from : {latch, tick}) {
     seen->addIncoming(seen_next, from);
     kept->addIncoming(kept_out, from);
+    magnitude->addIncoming(magnitude_out, from);
     if (reduce) {
       acc_kind->addIncoming(k, from);
       acc_bits->addIncoming(bits, from);
@@ -283,8 +293,34 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
 
   b_.SetInsertPoint(exit);
   if (reduce) WriteAccumulator(acc);
+  if (sum) WriteAccumulator(Scalar(ValueKind::kLong, kept));
   b_.CreateRet(plan_.kind == LoopKind::kCount ? static_cast<llvm::Value*>(kept) : b_.getInt64(0));
   return fn_;
+}
+
+// kSum's step: adds the long `r` to `total`, and |r| to `magnitude`; gives
+// up (returns -2) on anything but a long, or when the magnitudes pass
+// INT64_MAX (then some order of the additions might overflow).
+std::pair<llvm::Value*, llvm::Value*> CodeGen::AddToSum(const TV& r, llvm::Value* total,
+                                                        llvm::Value* magnitude) {
+  llvm::BasicBlock* give_up = Block("sum.give_up");
+  llvm::BasicBlock* is_long = Block("sum.long");
+  llvm::BasicBlock* add = Block("sum.add");
+  b_.CreateCondBr(Is(r, ValueKind::kLong), is_long, give_up, Likely());
+  b_.SetInsertPoint(give_up);
+  b_.CreateRet(b_.getInt64(-2));
+  b_.SetInsertPoint(is_long);
+  // |INT64_MIN| is not a long: that gives up too.
+  llvm::Value* negative = b_.CreateICmpSLT(r.bits, b_.getInt64(0));
+  llvm::Value* abs = b_.CreateSelect(negative, b_.CreateNeg(r.bits), r.bits);
+  llvm::Value* res = b_.CreateCall(
+      llvm::Intrinsic::getDeclaration(&mod_, llvm::Intrinsic::sadd_with_overflow, {i64_}),
+      {magnitude, abs});
+  llvm::Value* bad =
+      b_.CreateOr(b_.CreateICmpEQ(r.bits, b_.getInt64(INT64_MIN)), b_.CreateExtractValue(res, 1));
+  b_.CreateCondBr(bad, give_up, add, Unlikely());
+  b_.SetInsertPoint(add);
+  return {b_.CreateAdd(total, r.bits), b_.CreateExtractValue(res, 0)};
 }
 
 void CodeGen::DeclareRuntime() {

@@ -76,8 +76,12 @@ struct EntryPoints {
 // loop's tree): the error the set's filter reports.
 inline constexpr uint32_t kSetFilterSite = 0xFFFFFFFFu;
 
-// kCount: a scan that counts the documents its filters keep.
-enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach, kCount };
+// kCount: a scan that counts the documents its filters keep. kSum: a scan
+// that sums its lambda's results (Sum(Map(set, lambda)) without the array),
+// longs only, in whatever order the documents come: it gives up (returns
+// -2) on any other value, and when the magnitudes add up past INT64_MAX,
+// so that no order of the additions could overflow where ref order would not.
+enum class LoopKind : uint8_t { kMap, kFilter, kReduce, kForeach, kCount, kSum };
 // Where the elements come from: an array in memory, or a collection scan
 // (the documents of one collection in ref order, read through next/elem/
 // doc_read so that fields come straight from the stored bytes).
@@ -100,8 +104,9 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // writes the positions of the kept elements from the front (the caller
 // copies those, as a hand-written loop would append them). Returns how
 // many outputs were written (Map: n; Filter: the kept ones; Count: the
-// count; else 0), or -1 after an entry point failed. Scans ignore data, n
-// and out.
+// count; else 0), or -1 after an entry point failed, or -2 when a kSum scan
+// gave up (the sum is then not written). Scans ignore data, n and out;
+// kSum writes its sum to `acc`.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
                            Value* temps, Value* acc, void* out);
 

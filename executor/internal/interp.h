@@ -50,6 +50,7 @@ class Interp {
 
  private:
   Result<Value> EvalCall(const frontend::BoundCall& call, const FramePtr& env);
+  std::optional<Result<Value>> EvalSumOfMap(const frontend::BoundCall& sum, const FramePtr& env);
   Status CheckBudget(const frontend::BoundNode& n);
 
   std::shared_ptr<const frontend::BoundQuery> query_;

@@ -444,6 +444,7 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
       return Result<Value>(LikeCollection(ctx, plan.collection_arg, std::move(out)));
     case jit::LoopKind::kForeach:
     case jit::LoopKind::kCount:
+    case jit::LoopKind::kSum:  // scans only
       return Result<Value>(ctx.arg(plan.collection_arg));
     case jit::LoopKind::kReduce:
       if (ctx.arg(plan.collection_arg).is_page()) {

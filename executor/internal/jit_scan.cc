@@ -71,26 +71,36 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   std::vector<Value> captured = CapturedValues(*plan, rt.envs);
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan->sites.size() + 1);  // and the element's
-  // Only Count may see the documents in any order: its result cannot tell,
-  // and an error (whose document would depend on the order) reruns
-  // interpreted. Map's output and Reduce's accumulator follow ref order.
-  // (An index range has its one order either way.)
-  std::unique_ptr<storage::DocStream> stream = pipeline.open(kind != jit::LoopKind::kCount);
+  // Only Count and Sum may see the documents in any order: their results
+  // cannot tell (a sum of longs whose magnitudes stay within a long is the
+  // same in every order; past that, the scan gives up), and an error (whose
+  // document would depend on the order) reruns interpreted. Map's output
+  // and Reduce's accumulator follow ref order. (An index range has its one
+  // order either way.)
+  bool any_order = kind == jit::LoopKind::kCount || kind == jit::LoopKind::kSum;
+  std::unique_ptr<storage::DocStream> stream = pipeline.open(!any_order);
   rt.stream = stream.get();
   int64_t n = compiled->fn()(&rt, nullptr, 0, inputs.data(), temps.data(), &acc, nullptr);
+  if (n == -2) {
+    return interpreted(
+        "the compiled sum met a value other than a long, or magnitudes that could overflow, so "
+        "the interpreter ran it again in ref order");
+  }
   if (n < 0) {
     if (rt.error.code() == ErrorCode::kTimeout) return Result<ScanOutcome>(std::move(rt.error));
     return interpreted(
         "the compiled scan stopped at an error, so the interpreter ran it again to report it");
   }
   interp.Explain(call, [&] {
-    std::string reads =
-        pipeline.entries ? "reads the index entries in index order, and a document (by its ref) "
-                           "only where a lambda reads it"
-        : kind == jit::LoopKind::kCount ? "reads the documents partition by partition"
-                                        : "reads the documents merged in ref order";
+    std::string reads = pipeline.entries
+                            ? "reads the index entries in index order, and a document (by its ref) "
+                              "only where a lambda reads it"
+                        : any_order ? "reads the documents partition by partition"
+                                    : "reads the documents merged in ref order";
+    std::string sums =
+        kind == jit::LoopKind::kSum ? "; sums for the enclosing Sum, without the array" : "";
     return "compiled scan: " + how + "; fuses " + std::to_string(pipeline.filters.size()) +
-           " filter(s); " + reads + ", fields straight from their stored bytes";
+           " filter(s)" + sums + "; " + reads + ", fields straight from their stored bytes";
   });
   return Result<ScanOutcome>(ScanOutcome{n, std::move(acc), std::move(rt.output)});
 }
@@ -105,6 +115,27 @@ std::optional<Result<int64_t>> CountCompiled(CallContext& ctx, const DocPipeline
   return Result<int64_t>((*r)->count);
 }
 
+namespace {
+
+// Opens the set that argument `coll` of `ctx` holds and runs a `kind` scan
+// of it with `lambda`: the outcome, and the opened set (for its notes).
+std::optional<Result<ScanOutcome>> ScanArgument(CallContext& ctx, size_t coll, jit::LoopKind kind,
+                                                const BoundLambda& lambda, const FramePtr& env,
+                                                Value acc) {
+  StorageContext* sc = ctx.interp().storage();
+  if (sc == nullptr || ctx.arg(coll).kind() != ValueKind::kSet) return std::nullopt;
+  const auto* set = static_cast<const ExecSet*>(ctx.arg(coll).set().plan.get());
+  if (set == nullptr) return std::nullopt;
+  // Opening reads only schema; if it fails, the builtin fails the same way.
+  Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
+  if (!opened.ok() || !opened->pipeline) return std::nullopt;
+  auto r = RunScan(ctx, *opened->pipeline, kind, &lambda, &env, std::move(acc));
+  if (r) NoteAccess(ctx, *opened);  // else the builtin reads the set (and notes how)
+  return r;
+}
+
+}  // namespace
+
 std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const BoundLambda& lambda,
                                              const FramePtr& env) {
   BuiltinId id = ctx.call().builtin->id;
@@ -112,16 +143,9 @@ std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const BoundLambda
   jit::LoopKind kind = id == BuiltinId::kMap      ? jit::LoopKind::kMap
                        : id == BuiltinId::kReduce ? jit::LoopKind::kReduce
                                                   : jit::LoopKind::kForeach;
-  StorageContext* sc = ctx.interp().storage();
-  const auto* set = static_cast<const ExecSet*>(ctx.arg(coll).set().plan.get());
-  if (sc == nullptr || set == nullptr) return std::nullopt;
-  // Opening reads only schema; if it fails, the builtin fails the same way.
-  Result<OpenedSet> opened = set->Open(*sc, sc->at(), ctx);
-  if (!opened.ok() || !opened->pipeline) return std::nullopt;
   Value acc = kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
-  auto r = RunScan(ctx, *opened->pipeline, kind, &lambda, &env, std::move(acc));
-  if (!r) return std::nullopt;  // the builtin reads the set (and notes how)
-  NoteAccess(ctx, *opened);
+  auto r = ScanArgument(ctx, coll, kind, lambda, env, std::move(acc));
+  if (!r) return std::nullopt;
   if (!r->ok()) return Result<Value>(std::move(*r).status_move());
   switch (kind) {
     case jit::LoopKind::kMap:
@@ -131,6 +155,21 @@ std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const BoundLambda
     default:
       return Result<Value>(ctx.arg(coll));
   }
+}
+
+std::optional<Result<Value>> SumCompiled(CallContext& map) {
+  const frontend::BoundCall& call = map.call();
+  if (map.size() != 2 || call.args.size() != 2 ||
+      call.args[1]->kind != frontend::BoundKind::kLambda)
+    return std::nullopt;
+  const auto& lambda = call.args[1]->Cast<BoundLambda>();
+  std::shared_ptr<const frontend::BoundQuery> owner;
+  const FramePtr* env = ClosureEnv(map.arg(1), lambda, &owner);
+  if (env == nullptr) return std::nullopt;
+  auto r = ScanArgument(map, 0, jit::LoopKind::kSum, lambda, *env, Value());
+  if (!r) return std::nullopt;
+  if (!r->ok()) return Result<Value>(std::move(*r).status_move());
+  return Result<Value>(std::move((*r)->acc));
 }
 
 }  // namespace fqldb::executor::internal

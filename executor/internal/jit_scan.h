@@ -1,6 +1,6 @@
 #pragma once
 
-// Compiled scans: Count, Map, Reduce and Foreach over a set that is a
+// Compiled scans: Count, Map, Reduce, Foreach and Sum(Map(...)) over a set that is a
 // collection's documents, or an index range (Match), filtered by lambdas run
 // as one native loop (compiler/jit PlanScan), reading the fields the lambdas
 // select straight from the stored bytes instead of decoding whole documents.
@@ -26,5 +26,12 @@ std::optional<Result<int64_t>> CountCompiled(CallContext& ctx, const DocPipeline
 // its literal lambda `lambda` closed over `env`. nullopt as above.
 std::optional<Result<Value>> RunCompiledScan(CallContext& ctx, const frontend::BoundLambda& lambda,
                                              const FramePtr& env);
+
+// Sum(Map(set, lambda)): `map` is the Map call with its arguments
+// evaluated (a set, and its literal lambda). The sum of the lambda's results
+// over the set, without building Map's array, as a compiled kSum scan.
+// nullopt as above, and also when the results are not all longs or their
+// magnitudes could overflow: the caller then runs Map and Sum as usual.
+std::optional<Result<Value>> SumCompiled(CallContext& map);
 
 }  // namespace fqldb::executor::internal

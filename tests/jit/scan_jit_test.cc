@@ -11,6 +11,7 @@
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "executor/database.h"
+#include "executor/explain.h"
 #include "executor/internal/jit_loop.h"
 #include "tests/jit/random_expr.h"
 #include "tests/scratch_dir.h"
@@ -39,8 +40,9 @@ class ScanJitTest : public ::testing::Test {
         "300");
   }
 
-  // The query's value as FQL, or its error with the position.
-  std::string Run(std::string text, JitMode mode) {
+  // The query's value as FQL, or its error with the position. `explain`
+  // (optional) receives the run's --explain report.
+  std::string Run(std::string text, JitMode mode, std::string* explain = nullptr) {
     // Range_(n): an array 0..n-1 built by the test, not an FQL builtin.
     if (auto at = text.find("Range_(300)"); at != std::string::npos) {
       std::string arr = "[";
@@ -55,7 +57,10 @@ class ScanJitTest : public ::testing::Test {
     run.now = NowTimestamp();
     run.timeout = std::chrono::seconds(30);
     run.jit = mode;
+    ExplainLog log;
+    if (explain) run.explain = &log;
     auto r = db_->Execute(*bound, {}, run);
+    if (explain) *explain = RenderExplain(**bound, log, std::chrono::nanoseconds(0), 0, 0);
     return r.ok() ? ToFql(*r)
                   : r.status().ToString() + " at " + std::to_string(r.status().source_pos().line) +
                         ":" + std::to_string(r.status().source_pos().column);
@@ -68,10 +73,11 @@ class ScanJitTest : public ::testing::Test {
 
   // Runs `text` interpreted and compiled; both must agree. Returns the
   // compiled run's outcome; `compiled` says whether it ran as compiled code.
-  std::string Both(const std::string& text, bool* compiled = nullptr) {
+  std::string Both(const std::string& text, bool* compiled = nullptr,
+                   std::string* explain = nullptr) {
     std::string off = Run(text, JitMode::kOff);
     uint64_t before = Runs();
-    std::string on = Run(text, JitMode::kAlways);
+    std::string on = Run(text, JitMode::kAlways, explain);
     if (compiled) *compiled = Runs() > before;
     EXPECT_EQ(off, on) << text;
     return on;
@@ -331,6 +337,56 @@ TEST_F(ScanJitTest, IndexRangesRunCompiledAndReadDocumentsOnlyWhenAsked) {
                  "Equals(Select(['data'], Get(t)), 1)))")
                 .find("Ref or Set expected"),
             std::string::npos);
+}
+
+TEST_F(ScanJitTest, SumOfMapSumsInACompiledScanOrGivesUpToTheInterpreter) {
+  constexpr const char* kFused = "sums for the enclosing Sum, without the array";
+  constexpr const char* kGaveUp = "the compiled sum met a value other than a long";
+  std::string explain;
+  // Longs: summed in the scan, in partition order.
+  EXPECT_EQ(Both("Sum(Map(Documents(Collection('orders')), o => Select(['data', 'items', 1, "
+                 "'qty'], Get(o), 0)))",
+                 nullptr, &explain),
+            "576");  // qty i % 5 over 300 orders, less 4 for each of the six without items
+  EXPECT_NE(explain.find(kFused), std::string::npos) << explain;
+  // Filters fuse too; an empty set sums to 0.
+  EXPECT_EQ(Both("Sum(Map(Filter(Documents(Collection('orders')), o => Equals(Select(['data', "
+                 "'status'], Get(o)), 'none')), o => Select(['data', 'total'], Get(o))))",
+                 nullptr, &explain),
+            "0");
+  EXPECT_NE(explain.find(kFused), std::string::npos) << explain;
+  // A double makes the sum a double added in ref order: the scan gives up.
+  EXPECT_EQ(Both("Sum(Map(Documents(Collection('orders')), o => Select(['data', 'total'], Get(o), "
+                 "0)))",
+                 nullptr, &explain)
+                .substr(0, 5),
+            "43827");
+  EXPECT_NE(explain.find(kGaveUp), std::string::npos) << explain;
+  // So does a value that is no number, and the error is the interpreter's.
+  EXPECT_NE(Both("Sum(Map(Documents(Collection('orders')), o => Select(['data', 'status'], "
+                 "Get(o))))")
+                .find("Number expected"),
+            std::string::npos);
+  // Ref order overflows at the second document (INT64_MAX + 1), though the
+  // total (INT64_MAX - 1) is a long: the interpreter reports the overflow, so
+  // the scan, which adds in another order, must give up rather than answer.
+  ASSERT_EQ(Run("Select('name', CreateCollection({name: 'big'}))", JitMode::kOff), "'big'");
+  ASSERT_EQ(Run("Count(Foreach([[1, 9223372036854775807], [2, 1], [3, -2]], p => "
+                "Create(Ref(Collection('big'), Select(0, p)), {data: {n: Select(1, p)}})))",
+                JitMode::kOff),
+            "3");
+  EXPECT_NE(Both("Sum(Map(Documents(Collection('big')), b => Select(['data', 'n'], Get(b))))",
+                 nullptr, &explain)
+                .find("Integer overflow."),
+            std::string::npos);
+  EXPECT_NE(explain.find(kGaveUp), std::string::npos) << explain;
+  // The query's own writes are summed; over an array nothing changes.
+  EXPECT_EQ(Run("Do(Create(Ref(Collection('orders'), '5000'), {data: {items: [0, {qty: 1000}]}}), "
+                "Sum(Map(Documents(Collection('orders')), o => Select(['data', 'items', 1, 'qty'], "
+                "Get(o), 0))))",
+                JitMode::kAlways),
+            "1576");
+  EXPECT_EQ(Both("Sum(Map([1, 2, 3], x => Multiply(x, 2)))"), "12");
 }
 
 TEST_F(ScanJitTest, AutoModeInterpretsSmallScansUntilTheyAreHot) {

@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "storage/internal/conflict_tracker.h"
 #include "storage/internal/partition.h"
+#include "storage/internal/version_merge.h"
 #include "storage/internal/write_codec.h"
 #include "tests/scratch_dir.h"
 
@@ -111,6 +114,64 @@ TEST_F(PartitionTest, ScanChoosesTheVisibleVersionInBothDirections) {
                                      Val(Action::kCreate, "c")};
     if (reverse) std::reverse(want.begin(), want.end());
     EXPECT_EQ(values, want) << (reverse ? "backward" : "forward");
+  }
+}
+
+// The merge of several partitions (five: not a power of two, so the
+// tournament has empty seats) and a transaction's own writes (new keys,
+// replacements and deletes), forward and backward, against a sorted map.
+TEST(VersionMergeTest, MergesPartitionsAndOwnWritesInKeyOrder) {
+  ScratchDir dir("fql_merge");
+  constexpr int kParts = 5;
+  std::vector<std::unique_ptr<Partition>> parts;
+  for (int p = 0; p < kParts; ++p) {
+    auto opened = Partition::Open(dir.path() + "/p" + std::to_string(p));
+    ASSERT_TRUE(opened.ok());
+    parts.push_back(std::move(opened).value());
+  }
+  std::mt19937 rng(7);
+  std::map<std::string, std::string> want;  // key -> value, what the merge must yield
+  for (int p = 0; p < kParts; ++p) {
+    std::vector<VersionWrite> writes;
+    for (int i = 0; i < 40 + p * 7; ++i) {
+      std::string key = "k" + std::to_string(rng() % 1000000);
+      if (want.count(key)) continue;  // a key lives in one partition
+      writes.push_back(Ver(key, Action::kCreate, "p" + std::to_string(p)));
+      want[key] = writes.back().value;
+    }
+    std::vector<const VersionWrite*> ptrs;
+    for (VersionWrite& w : writes) ptrs.push_back((w.ts = 5, &w));
+    ASSERT_TRUE(parts[p]->Apply(5, ptrs).ok());
+  }
+  std::vector<std::pair<std::string, internal::Version>> own;
+  for (auto it = want.begin(); it != want.end(); ++it) {
+    if (rng() % 4 == 0)
+      own.emplace_back(it->first, internal::Version{9, Val(Action::kUpdate, "own")});
+    if (rng() % 9 == 0)
+      own.emplace_back(it->first + "x", internal::Version{9, Val(Action::kDelete, "")});
+  }
+  own.emplace_back("k", internal::Version{9, Val(Action::kCreate, "first")});
+  own.emplace_back("zz", internal::Version{9, Val(Action::kCreate, "last")});
+  std::sort(own.begin(), own.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, v] : own) {
+    if (v.action() == Action::kDelete) {
+      want.erase(key);
+    } else {
+      want[key] = v.value;
+    }
+  }
+  for (bool reverse : {false, true}) {
+    std::vector<std::unique_ptr<internal::VisibleIterator>> its;
+    for (auto& p : parts) its.push_back(p->Scan("a", "zzz", 10, reverse));
+    auto own_order = own;
+    if (reverse) std::reverse(own_order.begin(), own_order.end());
+    internal::VersionMerge merge(std::move(its), own_order, reverse);
+    std::vector<std::pair<std::string, std::string>> got;
+    while (merge.Advance()) got.emplace_back(merge.key(), merge.version().value);
+    EXPECT_TRUE(merge.status().ok());
+    std::vector<std::pair<std::string, std::string>> expected(want.begin(), want.end());
+    if (reverse) std::reverse(expected.begin(), expected.end());
+    EXPECT_EQ(got, expected) << (reverse ? "backward" : "forward");
   }
 }
 

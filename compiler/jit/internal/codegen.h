@@ -71,6 +71,9 @@ class CodeGen {
   TV KeepAccumulator(const TV& r);
   // Reduce, at the exit: writes a scalar accumulator (kept in registers) out.
   void WriteAccumulator(const TV& acc);
+  // kSum: adds `r` to the running sum and its magnitude; returns both.
+  std::pair<llvm::Value*, llvm::Value*> AddToSum(const TV& r, llvm::Value* total,
+                                                 llvm::Value* magnitude);
 
   // --- loop_lower.cc: expressions.
   using Incoming = std::vector<std::pair<llvm::BasicBlock*, TV>>;
