@@ -155,19 +155,59 @@ extern "C" int32_t fql_rt_elem(void* rt_ptr, Value* out) {
 
 namespace {
 
+// Works out what doc-read site `site` reads: the whole document (Get),
+// its ts, or a literal path of fields and indexes into its body. The
+// path's strings live in the plan's constants, which outlive the run.
+DocReadSite ResolveDocSite(const jit::LoopPlan& plan, uint32_t site) {
+  DocReadSite d;
+  d.kind = DocReadSite::Kind::kInterpret;
+  const auto& call = plan.sites.at(site)->Cast<BoundCall>();
+  if (call.builtin->id == frontend::BuiltinId::kGet) {
+    d.kind = DocReadSite::Kind::kDocument;
+    return d;
+  }
+  std::vector<const Value*> parts = jit::DocReadPath(*call.args[0]);
+  if (parts.empty()) return d;
+  // The document is {ref, ts, ...body}: a path through ref is the
+  // interpreter's; ts alone is the version's ts.
+  if (parts[0]->is_string() && (parts[0]->str() == "ref" || parts[0]->str() == "ts")) {
+    if (parts[0]->str() == "ts" && parts.size() == 1) d.kind = DocReadSite::Kind::kTs;
+    return d;
+  }
+  for (const Value* part : parts) {
+    if (part->is_string()) {
+      d.steps.push_back({part->str(), -1});
+    } else if (part->as_long() >= 0) {
+      d.steps.push_back({std::string_view(), part->as_long()});
+    } else {
+      return d;  // a negative index finds nothing: the interpreter reports it
+    }
+  }
+  d.kind = DocReadSite::Kind::kPath;
+  return d;
+}
+
 // What Get(x) or Select(path, Get(x)) yields for the current document, read
 // from its stored bytes. False: the interpreter must evaluate the site (a
 // missing field or null, a path through something other than plain objects
 // and arrays, or bytes that are not a valid encoding, which Get reports).
 Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box) {
+  if (rt.doc_sites.size() <= site) rt.doc_sites.resize(rt.plan.sites.size());
+  DocReadSite& d = rt.doc_sites[site];
+  if (d.kind == DocReadSite::Kind::kUnresolved) d = ResolveDocSite(rt.plan, site);
+  if (d.kind == DocReadSite::Kind::kInterpret) return false;
+  if (d.kind == DocReadSite::Kind::kTs) {
+    *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
+                  nullptr};
+    return true;
+  }
   if (!rt.doc_parsed) {
     rt.doc_parsed = true;
     Result<storage::DocView> view = storage::DocView::Of(rt.stream->body());
     rt.doc = view.ok() ? std::optional<storage::DocView>(*view) : std::nullopt;
   }
   if (!rt.doc) return false;
-  const auto& call = rt.plan.sites.at(site)->Cast<BoundCall>();
-  if (call.builtin->id == frontend::BuiltinId::kGet) {
+  if (d.kind == DocReadSite::Kind::kDocument) {
     Result<Value> body = rt.doc->Materialize();
     if (!body.ok()) return false;
     FQL_ASSIGN_OR_RETURN(Value ref, rt.stream->ref());
@@ -178,26 +218,10 @@ Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box
     *out = Tagged{static_cast<uint8_t>(box->kind()), 0, box};
     return true;
   }
-  // Select(path, Get(x)[, default]): the document is {ref, ts, ...body}.
-  // The planner made sure the path is a literal; its parts are found once per run.
-  if (rt.paths.size() <= site) rt.paths.resize(rt.plan.sites.size());
-  std::vector<const Value*>& parts = rt.paths[site];
-  if (parts.empty()) parts = jit::DocReadPath(*call.args[0]);
-  if (parts.empty()) return false;
-  if (parts[0]->is_string() && (parts[0]->str() == "ref" || parts[0]->str() == "ts")) {
-    if (parts[0]->str() != "ts" || parts.size() != 1) return false;
-    *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
-                  nullptr};
-    return true;
-  }
   storage::DocView v = *rt.doc;
-  for (const Value* part : parts) {
-    std::optional<storage::DocView> next;
-    if (part->is_string()) {
-      if (v.kind() == ValueKind::kObject) next = v.Field(part->str());
-    } else if (v.kind() == ValueKind::kArray && part->as_long() >= 0) {
-      next = v.Element(static_cast<size_t>(part->as_long()));
-    }
+  for (const DocReadSite::Step& step : d.steps) {
+    std::optional<storage::DocView> next =
+        step.index < 0 ? v.Field(step.field) : v.Element(static_cast<size_t>(step.index));
     if (!next) return false;
     v = *next;
   }

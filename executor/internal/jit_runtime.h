@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "compiler/jit/loop_jit.h"
@@ -13,6 +14,18 @@
 #include "storage/transaction.h"
 
 namespace fqldb::executor::internal {
+
+// What a doc-read site (Select(path, Get(x)) or Get(x)) reads, worked out
+// at its first use in a run.
+struct DocReadSite {
+  enum class Kind : uint8_t { kUnresolved, kDocument, kTs, kPath, kInterpret };
+  struct Step {
+    std::string_view field;  // the field's name, when index < 0
+    int64_t index = -1;      // else the array index
+  };
+  Kind kind = Kind::kUnresolved;
+  std::vector<Step> steps;
+};
 
 // The state of one compiled loop run; the `rt` of every entry point.
 struct LoopRuntime {
@@ -31,7 +44,7 @@ struct LoopRuntime {
   bool doc_parsed = false;
   std::optional<storage::DocView> doc;
   Array output;
-  std::vector<std::vector<const Value*>> paths;  // per doc-read site, its Select path
+  std::vector<DocReadSite> doc_sites;  // by site number
 };
 
 // Which builtins the runtime implements (indexed by BuiltinId).
