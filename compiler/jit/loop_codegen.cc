@@ -4,6 +4,8 @@
 // loop_jit.h for the contract with the runtime. Expressions: loop_lower.cc.
 #include "compiler/jit/internal/loop_codegen.h"
 
+#include <array>
+
 #include "compiler/jit/internal/codegen.h"
 
 namespace fqldb::jit::internal {
@@ -200,12 +202,16 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
 
   b_.SetInsertPoint(head);
   llvm::PHINode* seen = b_.CreatePHI(i64_, 2, "seen");
-  llvm::PHINode* kept = b_.CreatePHI(i64_, 2, "kept");            // Count's count, or kSum's sum
-  llvm::PHINode* magnitude = b_.CreatePHI(i64_, 2, "magnitude");  // kSum: the sum of |x|
+  // The counters carried across iterations: the elements kept (Count's
+  // count; kSum's too), and kSum's total and sum of magnitudes.
+  enum { kKept, kTotal, kMagnitude, kRegs };
+  std::array<llvm::PHINode*, kRegs> regs{};
+  for (auto*& r : regs) {
+    r = b_.CreatePHI(i64_, 2);
+    r->addIncoming(b_.getInt64(0), entry_);
+  }
   llvm::PHINode *acc_kind = nullptr, *acc_bits = nullptr, *acc_box = nullptr;
   seen->addIncoming(b_.getInt64(0), entry_);
-  kept->addIncoming(b_.getInt64(0), entry_);
-  magnitude->addIncoming(b_.getInt64(0), entry_);
   if (reduce) {
     acc_kind = b_.CreatePHI(i8_, 2, "acc.kind");
     acc_bits = b_.CreatePHI(i64_, 2, "acc.bits");
@@ -220,13 +226,14 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   b_.SetInsertPoint(more);
   b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(0)), exit, err_);
 
-  // Every way to the latch: (block, kept, accumulator).
+  // Every way to the latch: (block, counters, accumulator).
+  using Regs = std::array<llvm::Value*, kRegs>;
   struct Edge {
     llvm::BasicBlock* from;
-    llvm::Value* kept;
-    llvm::Value* magnitude;
+    Regs regs;
     TV acc;
   };
+  const Regs current{regs[kKept], regs[kTotal], regs[kMagnitude]};
   std::vector<Edge> edges;
   b_.SetInsertPoint(body);
   for (size_t f = 0; f < plan_.filters.size(); ++f) {
@@ -234,30 +241,30 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
     TV r = Lower(*plan_.filters[f]->body, 1);
     RequireBool(r, kSetFilterSite, 0);
     llvm::BasicBlock* pass = Block("filter.pass");
-    edges.push_back(Edge{b_.GetInsertBlock(), kept, magnitude, acc});
+    edges.push_back(Edge{b_.GetInsertBlock(), current, acc});
     b_.CreateCondBr(Truth(r), pass, latch);
     b_.SetInsertPoint(pass);
   }
-  llvm::Value* next_kept = kept;
-  llvm::Value* next_magnitude = magnitude;
+  Regs next = current;
   TV next_acc = acc;
-  if (plan_.kind == LoopKind::kCount) {
-    next_kept = b_.CreateAdd(kept, b_.getInt64(1));
-  } else {
+  if (plan_.kind == LoopKind::kCount || sum)
+    next[kKept] = b_.CreateAdd(current[kKept], b_.getInt64(1));
+  if (plan_.kind != LoopKind::kCount) {
     int own = static_cast<int>(plan_.filters.size());
     EnterLambda(own, *plan_.lambda, reduce ? 1 : 0);
     if (reduce) locals_.at(0) = acc;
     TV r = Lower(*plan_.lambda->body, 1);
     if (plan_.kind == LoopKind::kMap) Check(b_.CreateCall(emit_, {rt_, TaggedArray({r})}));
     if (reduce) next_acc = KeepAccumulator(r);
-    if (sum) std::tie(next_kept, next_magnitude) = AddToSum(r, kept, magnitude);
+    if (sum)
+      std::tie(next[kTotal], next[kMagnitude]) = AddToSum(r, current[kTotal], current[kMagnitude]);
   }
-  edges.push_back(Edge{b_.GetInsertBlock(), next_kept, next_magnitude, next_acc});
+  edges.push_back(Edge{b_.GetInsertBlock(), next, next_acc});
   b_.CreateBr(latch);
 
   b_.SetInsertPoint(latch);
-  llvm::PHINode* kept_out = b_.CreatePHI(i64_, static_cast<unsigned>(edges.size()));
-  llvm::PHINode* magnitude_out = b_.CreatePHI(i64_, static_cast<unsigned>(edges.size()));
+  std::array<llvm::PHINode*, kRegs> regs_out{};
+  for (auto*& r : regs_out) r = b_.CreatePHI(i64_, static_cast<unsigned>(edges.size()));
   llvm::PHINode *k = nullptr, *bits = nullptr, *box = nullptr;
   if (reduce) {
     k = b_.CreatePHI(i8_, static_cast<unsigned>(edges.size()));
@@ -265,8 +272,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
     box = b_.CreatePHI(ptr_, static_cast<unsigned>(edges.size()));
   }
   for (const Edge& e : edges) {
-    kept_out->addIncoming(e.kept, e.from);
-    magnitude_out->addIncoming(e.magnitude, e.from);
+    for (int r = 0; r < kRegs; ++r) regs_out[r]->addIncoming(e.regs[r], e.from);
     if (reduce) {
       k->addIncoming(e.acc.kind, e.from);
       bits->addIncoming(e.acc.bits, e.from);
@@ -282,8 +288,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   b_.CreateCondBr(b_.CreateICmpEQ(trc, b_.getInt32(0)), head, err_, Likely());
   for (llvm::BasicBlock* from : {latch, tick}) {
     seen->addIncoming(seen_next, from);
-    kept->addIncoming(kept_out, from);
-    magnitude->addIncoming(magnitude_out, from);
+    for (int r = 0; r < kRegs; ++r) regs[r]->addIncoming(regs_out[r], from);
     if (reduce) {
       acc_kind->addIncoming(k, from);
       acc_bits->addIncoming(bits, from);
@@ -293,8 +298,9 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
 
   b_.SetInsertPoint(exit);
   if (reduce) WriteAccumulator(acc);
-  if (sum) WriteAccumulator(Scalar(ValueKind::kLong, kept));
-  b_.CreateRet(plan_.kind == LoopKind::kCount ? static_cast<llvm::Value*>(kept) : b_.getInt64(0));
+  if (sum) WriteAccumulator(Scalar(ValueKind::kLong, regs[kTotal]));
+  b_.CreateRet(plan_.kind == LoopKind::kCount || sum ? static_cast<llvm::Value*>(regs[kKept])
+                                                     : b_.getInt64(0));
   return fn_;
 }
 

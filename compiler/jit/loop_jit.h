@@ -104,9 +104,9 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // writes the positions of the kept elements from the front (the caller
 // copies those, as a hand-written loop would append them). Returns how
 // many outputs were written (Map: n; Filter: the kept ones; Count: the
-// count; else 0), or -1 after an entry point failed, or -2 when a kSum scan
-// gave up (the sum is then not written). Scans ignore data, n and out;
-// kSum writes its sum to `acc`.
+// count; kSum: the elements it added; else 0), or -1 after an entry point
+// failed, or -2 when a kSum scan gave up (the sum is then not written).
+// Scans ignore data, n and out; kSum writes its sum to `acc`.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
                            Value* temps, Value* acc, void* out);
 

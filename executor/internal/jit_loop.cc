@@ -193,20 +193,20 @@ DocReadSite ResolveDocSite(const jit::LoopPlan& plan, uint32_t site) {
 // and arrays, or bytes that are not a valid encoding, which Get reports).
 Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box) {
   if (rt.doc_sites.size() <= site) rt.doc_sites.resize(rt.plan.sites.size());
-  DocReadSite& d = rt.doc_sites[site];
+  DocReadSite& d = rt.doc_sites.at(site);
   if (d.kind == DocReadSite::Kind::kUnresolved) d = ResolveDocSite(rt.plan, site);
   if (d.kind == DocReadSite::Kind::kInterpret) return false;
-  if (d.kind == DocReadSite::Kind::kTs) {
-    *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
-                  nullptr};
-    return true;
-  }
   if (!rt.doc_parsed) {
     rt.doc_parsed = true;
     Result<storage::DocView> view = storage::DocView::Of(rt.stream->body());
     rt.doc = view.ok() ? std::optional<storage::DocView>(*view) : std::nullopt;
   }
   if (!rt.doc) return false;
+  if (d.kind == DocReadSite::Kind::kTs) {
+    *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
+                  nullptr};
+    return true;
+  }
   if (d.kind == DocReadSite::Kind::kDocument) {
     Result<Value> body = rt.doc->Materialize();
     if (!body.ok()) return false;
