@@ -124,7 +124,7 @@ std::optional<Result<int64_t>> CountCompiled(CallContext& ctx, const DocPipeline
 namespace {
 
 // Opens the set that argument `coll` of `ctx` holds and runs a `kind` scan
-// of it with `lambda`: the outcome, and the opened set (for its notes).
+// of it with `lambda`; when the scan ran, notes how it read the set.
 std::optional<Result<ScanOutcome>> ScanArgument(CallContext& ctx, size_t coll, jit::LoopKind kind,
                                                 const BoundLambda& lambda, const FramePtr& env,
                                                 Value acc) {
