@@ -31,9 +31,9 @@ class VersionMerge {
       for (size_t i = 0; i < its_.size(); ++i) Checked(i);
       if (!status_.ok()) return false;
       Build();
-    } else if (pending_ != kNone) {
-      Step(pending_);  // only now: its key and version were lent out
-      pending_ = kNone;
+    } else if (lent_) {
+      Step(winner_);  // only now: its key and version were lent out
+      lent_ = false;
     }
     while (status_.ok()) {
       size_t best = winner_ != kNone && its_[winner_]->Valid() ? winner_ : kNone;
@@ -49,7 +49,7 @@ class VersionMerge {
       } else {
         key_ = its_[best]->key();
         version_ = its_[best]->version();
-        pending_ = best;
+        lent_ = true;
       }
       return true;
     }
@@ -108,7 +108,7 @@ class VersionMerge {
   size_t leaves_ = 1;
   std::vector<size_t> losers_;
   size_t winner_ = kNone;
-  size_t pending_ = kNone;  // the source to step past once its entry is used
+  bool lent_ = false;  // the winner's entry is out: step past it at the next Advance
   std::string_view key_;
   VersionView version_;
   Status status_;
