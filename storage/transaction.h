@@ -120,6 +120,11 @@ class DocStream {
   // The element a pipeline's lambdas see, built on each call: the
   // document's ref (a stream over index entries with values yields those).
   virtual Result<Value> ref() const = 0;
+  // Whether the element is the ref of the document body() and ts() read
+  // (false for an index entry with values, or an event).
+  virtual bool elem_is_doc() const { return true; }
+  // The ref of the document body() and ts() read.
+  virtual Result<Value> doc_ref() const { return ref(); }
   virtual void Next() = 0;
   // An error that ended the stream early (Valid() is then false).
   virtual Status status() const = 0;

@@ -53,10 +53,27 @@ void CodeGen::BeginFunction(const std::string& name) {
   inputs_ = b_.CreateBitCast(fn_->getArg(3), ptr_->getPointerTo());
 }
 
-void CodeGen::EnterLambda(int index, const frontend::BoundLambda& lambda, int param) {
+void CodeGen::EnterLambda(int index, int param, const TV* elem) {
   lambda_ = index;
+  const frontend::BoundLambda& lambda = plan_.lambda_at(index);
   locals_.assign(static_cast<size_t>(lambda.frame_size), std::nullopt);
-  scan_param_ = plan_.source == LoopSource::kScan ? param : -1;
+  lazy_.assign(static_cast<size_t>(lambda.frame_size), -1);
+  bool destructures = plan_.destructures(index);
+  scan_param_ = plan_.source == LoopSource::kScan && !destructures ? param : -1;
+  if (!destructures) return;
+  // The interpreter's binding: the element must be an array of exactly
+  // as many values as there are names.
+  uint32_t n = static_cast<uint32_t>(lambda.params.size());
+  llvm::Value* out;
+  {
+    llvm::IRBuilder<> eb(entry_, entry_->begin());
+    out = eb.CreateAlloca(tagged_, b_.getInt32(n), "params");
+  }
+  TV x = elem ? *elem : ScanElement();
+  Check(b_.CreateCall(bind_, {rt_, b_.getInt32(static_cast<uint32_t>(index)), TaggedArray({x}),
+                              b_.getInt32(n), b_.CreateBitCast(out, ptr_)}));
+  for (uint32_t k = 0; k < n; ++k)
+    locals_.at(k) = LoadTaggedStruct(b_.CreateConstGEP1_64(tagged_, out, k));
 }
 
 TV CodeGen::KeepAccumulator(const TV& r) {
@@ -116,11 +133,11 @@ llvm::Function* CodeGen::Build(const std::string& name) {
   b_.SetInsertPoint(body);
   llvm::Value* elem = b_.CreateGEP(i8_, data_, b_.CreateMul(i, b_.getInt64(layout_.size)), "elem");
   TV x = LoadTagged(elem);
-  EnterLambda(0, *plan_.lambda, -1);
+  EnterLambda(0, -1, &x);
   if (reduce) {
     locals_.at(0) = TV{acc_kind, acc_bits, acc_box};
     locals_.at(1) = x;
-  } else {
+  } else if (!plan_.destructures(0)) {
     locals_.at(0) = x;
   }
   TV r = Lower(*plan_.lambda->body, 1);
@@ -237,7 +254,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   std::vector<Edge> edges;
   b_.SetInsertPoint(body);
   for (size_t f = 0; f < plan_.filters.size(); ++f) {
-    EnterLambda(static_cast<int>(f), *plan_.filters[f], 0);
+    EnterLambda(static_cast<int>(f), 0, nullptr);
     TV r = Lower(*plan_.filters[f]->body, 1);
     RequireBool(r, kSetFilterSite, 0);
     llvm::BasicBlock* pass = Block("filter.pass");
@@ -251,7 +268,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
     next[kKept] = b_.CreateAdd(current[kKept], b_.getInt64(1));
   if (plan_.kind != LoopKind::kCount) {
     int own = static_cast<int>(plan_.filters.size());
-    EnterLambda(own, *plan_.lambda, reduce ? 1 : 0);
+    EnterLambda(own, reduce ? 1 : 0, nullptr);
     if (reduce) locals_.at(0) = acc;
     TV r = Lower(*plan_.lambda->body, 1);
     if (plan_.kind == LoopKind::kMap) Check(b_.CreateCall(emit_, {rt_, TaggedArray({r})}));
@@ -341,7 +358,11 @@ void CodeGen::DeclareRuntime() {
   elem_ =
       mod_.getOrInsertFunction("fql_rt_elem", llvm::FunctionType::get(i32_, {ptr_, ptr_}, false));
   doc_read_ = mod_.getOrInsertFunction(
-      "fql_rt_doc_read", llvm::FunctionType::get(i32_, {ptr_, i32_, ptr_, ptr_}, false));
+      "fql_rt_doc_read", llvm::FunctionType::get(i32_, {ptr_, i32_, ptr_, ptr_, ptr_}, false));
+  doc_probe_ = mod_.getOrInsertFunction("fql_rt_doc_probe",
+                                        llvm::FunctionType::get(i32_, {ptr_, ptr_}, false));
+  bind_ = mod_.getOrInsertFunction(
+      "fql_rt_bind", llvm::FunctionType::get(i32_, {ptr_, i32_, ptr_, i32_, ptr_}, false));
   emit_ =
       mod_.getOrInsertFunction("fql_rt_emit", llvm::FunctionType::get(i32_, {ptr_, ptr_}, false));
   store_ = mod_.getOrInsertFunction("fql_rt_store",
@@ -363,6 +384,12 @@ llvm::Value* CodeGen::Field(llvm::Value* value_ptr, size_t offset, llvm::Type* t
 TV CodeGen::LoadTagged(llvm::Value* value_ptr) {
   return TV{Field(value_ptr, layout_.kind_offset, i8_),
             Field(value_ptr, layout_.payload_offset, i64_), value_ptr};
+}
+
+TV CodeGen::LoadTaggedStruct(llvm::Value* tagged) {
+  return TV{b_.CreateLoad(i8_, b_.CreateStructGEP(tagged_, tagged, 0)),
+            b_.CreateLoad(i64_, b_.CreateStructGEP(tagged_, tagged, 1)),
+            b_.CreateLoad(ptr_, b_.CreateStructGEP(tagged_, tagged, 2))};
 }
 
 // An array of Tagged for a runtime call, in an entry-block alloca.
@@ -428,7 +455,8 @@ llvm::Function* EmitLoop(const LoopPlan& plan, llvm::LLVMContext& ctx, llvm::Mod
 }
 
 const char* const kEntryPointNames[kNumEntryPoints] = {
-    "fql_rt_call",  "fql_rt_make", "fql_rt_eval", "fql_rt_not_bool", "fql_rt_tick",
-    "fql_rt_store", "fql_rt_next", "fql_rt_elem", "fql_rt_doc_read", "fql_rt_emit"};
+    "fql_rt_call",     "fql_rt_make",  "fql_rt_eval",      "fql_rt_not_bool",
+    "fql_rt_tick",     "fql_rt_store", "fql_rt_next",      "fql_rt_elem",
+    "fql_rt_doc_read", "fql_rt_emit",  "fql_rt_doc_probe", "fql_rt_bind"};
 
 }  // namespace fqldb::jit::internal

@@ -256,11 +256,12 @@ Result<std::unique_ptr<llvm::orc::LLJIT>> MakeJit(const EntryPoints& ep,
   if (!created) return FromLlvm(created.takeError());
   std::unique_ptr<llvm::orc::LLJIT> jit = std::move(*created);
   const void* addrs[internal::kNumEntryPoints] = {
-      reinterpret_cast<const void*>(ep.call),     reinterpret_cast<const void*>(ep.make),
-      reinterpret_cast<const void*>(ep.eval),     reinterpret_cast<const void*>(ep.not_bool),
-      reinterpret_cast<const void*>(ep.tick),     reinterpret_cast<const void*>(ep.store),
-      reinterpret_cast<const void*>(ep.next),     reinterpret_cast<const void*>(ep.elem),
-      reinterpret_cast<const void*>(ep.doc_read), reinterpret_cast<const void*>(ep.emit)};
+      reinterpret_cast<const void*>(ep.call),      reinterpret_cast<const void*>(ep.make),
+      reinterpret_cast<const void*>(ep.eval),      reinterpret_cast<const void*>(ep.not_bool),
+      reinterpret_cast<const void*>(ep.tick),      reinterpret_cast<const void*>(ep.store),
+      reinterpret_cast<const void*>(ep.next),      reinterpret_cast<const void*>(ep.elem),
+      reinterpret_cast<const void*>(ep.doc_read),  reinterpret_cast<const void*>(ep.emit),
+      reinterpret_cast<const void*>(ep.doc_probe), reinterpret_cast<const void*>(ep.bind)};
   llvm::orc::SymbolMap symbols;
   for (size_t i = 0; i < internal::kNumEntryPoints; ++i) {
     if (!addrs[i]) return Status(ErrorCode::kInternal, "JIT entry point missing");

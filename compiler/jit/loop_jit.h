@@ -62,14 +62,29 @@ struct EntryPoints {
   int32_t (*next)(void* rt);
   // The element the lambdas see (the current document's ref) into `*out`.
   int32_t (*elem)(void* rt, Value* out);
-  // Reads what the doc-read site `site` (Select(path, Get(x)) or Get(x),
-  // x the element) yields for the current document, from its stored bytes:
-  // 0 with the value in `*out` (a boxed one lives in `*box`); 1 when the
-  // interpreter must evaluate the site instead (a missing field, a path
-  // that does not walk plain objects and arrays). Nonzero otherwise is an error.
-  int32_t (*doc_read)(void* rt, uint32_t site, Tagged* out, Value* box);
+  // Reads what the doc-read site `site` yields for the current document,
+  // from its stored bytes. The site is Get(x), Select(path, Get(x)[,
+  // default]), or Select(path, d[, default]) with d a Let variable bound to
+  // Get(x); x is the element (`ref` null) or a parameter the lambda
+  // destructured from it (`*ref` its value), which must then be the ref of
+  // the document the scan is on. 0: the value is in `*out` (a boxed one
+  // lives in `*box`); 1: the interpreter must evaluate the site instead (a
+  // missing field, a path that does not walk plain objects and arrays, an
+  // x that is not that document's ref). Nonzero otherwise is an error.
+  int32_t (*doc_read)(void* rt, uint32_t site, const Tagged* ref, Tagged* out, Value* box);
   // Appends a Map result to the scan's output.
   int32_t (*emit)(void* rt, const Tagged* v);
+  // Whether Get(x) (x as for doc_read) reads the current document's stored
+  // bytes and cannot fail, so that a Let may bind it without reading it: 0
+  // yes; 1 no, and the scan gives up (returns -2) for the interpreter.
+  int32_t (*doc_probe)(void* rt, const Tagged* ref);
+
+  // Loops over arrays and scans.
+  // Binds the parameters of lambda `lambda` (LoopPlan's numbering), which
+  // destructures its argument `*elem` into `n` names, as the interpreter
+  // does: `*elem` must be an array of `n` elements, which go to out[0..n-1]
+  // (their boxes point into `*elem`). Else fails with the interpreter's error.
+  int32_t (*bind)(void* rt, uint32_t lambda, const Tagged* elem, uint32_t n, Tagged* out);
 };
 
 // not_bool's site for a Filter applied to a scanned set (not a call of the
@@ -105,7 +120,8 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // copies those, as a hand-written loop would append them). Returns how
 // many outputs were written (Map: n; Filter: the kept ones; Count: the
 // count; kSum: the elements it added; else 0), or -1 after an entry point
-// failed, or -2 when a kSum scan gave up (the sum is then not written).
+// failed, or -2 when a scan gave up (a kSum met a value it does not add, or
+// doc_probe said no); a kSum's sum is then not written.
 // Scans ignore data, n and out; kSum writes its sum to `acc`.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
                            Value* temps, Value* acc, void* out);
@@ -133,8 +149,11 @@ struct LoopPlan {
   std::vector<const frontend::BoundNode*> sites;
   // For each site, the number of the lambda it is in (site 0: `lambda`'s).
   std::vector<int> site_lambda;
-  // Scans: for each site, whether it is a doc-read (EntryPoints::doc_read).
+  // Scans: for each site, whether it is a doc-read (EntryPoints::doc_read),
+  // and for a doc-read, the slot of the destructured parameter it reads the
+  // document of (-1: the element itself).
   std::vector<bool> doc_site;
+  std::vector<int> doc_ref_slot;
   size_t elem_temp() const { return sites.size(); }
   // For each site, how deep it sits below the lambda (eval sites use it so
   // that evaluation-depth limits match the interpreter's).
@@ -142,10 +161,22 @@ struct LoopPlan {
   int max_depth = 0;  // the deepest node of the body (the body itself is 1)
   // Which builtins the runtime implements (indexed by BuiltinId).
   const std::vector<bool>* implemented = nullptr;
+
+  const frontend::BoundLambda& lambda_at(int i) const {
+    return static_cast<size_t>(i) < filters.size() ? *filters[static_cast<size_t>(i)] : *lambda;
+  }
+  // Whether lambda `i` destructures its element into its parameters (as
+  // Lambda(["price", "ref"], ...) does), rather than binding it to one name
+  // or, as Reduce's own lambda, taking the accumulator and the element.
+  bool destructures(int i) const {
+    bool reduce = kind == LoopKind::kReduce && static_cast<size_t>(i) == filters.size();
+    return !reduce && !lambda_at(i).single;
+  }
 };
 
 // Plans `call` when it is Map, Filter, Foreach or Reduce with a literal
-// lambda of the right arity, whose body holds no nested Lambda and only
+// lambda (one name for the element, or names destructured from it;
+// Reduce's takes the accumulator and the element), whose body holds no nested Lambda and only
 // builtins that `implemented` marks (indexed by BuiltinId). nullopt: not
 // compiled; the interpreter runs it, and `*why` (when given) says why, with
 // the line:col of the construct that stopped it.

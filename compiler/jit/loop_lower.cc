@@ -55,18 +55,47 @@ TV CodeGen::Lower(const BoundNode& n, int depth) {
       const auto& v = n.Cast<BoundVar>();
       if (v.hops != 0) return Captured(v.hops, v.slot);
       if (v.slot == scan_param_) return ScanElement();
+      if (int site = lazy_.at(static_cast<size_t>(v.slot)); site >= 0) {
+        return LowerDocRead(static_cast<uint32_t>(site));
+      }
       const auto& local = locals_.at(static_cast<size_t>(v.slot));
       return local ? *local : Scalar(ValueKind::kNull, b_.getInt64(0));
     }
     case BoundKind::kLet: {
       const auto& l = n.Cast<BoundLet>();
       auto saved = locals_;
+      auto saved_lazy = lazy_;
       for (size_t i = 0; i < l.values.size(); ++i) {
-        TV v = Lower(*l.values[i], depth + 1);
-        locals_.at(static_cast<size_t>(l.slots[i])) = v;
+        auto slot = static_cast<size_t>(l.slots[i]);
+        const BoundNode& value = *l.values[i];
+        if (value.kind == BoundKind::kCall &&
+            value.Cast<BoundCall>().builtin->id == BuiltinId::kGet &&
+            plan_.doc_site.at(site_of_.at(&value))) {
+          // Get(x) of the scanned document: bound without reading it (uses
+          // read it, or just their fields), once the runtime has said it
+          // cannot fail, as the interpreter's Get would not here.
+          uint32_t site = site_of_.at(&value);
+          llvm::Value* rc = b_.CreateCall(doc_probe_, {rt_, DocRef(site)});
+          llvm::BasicBlock* ok = Block("probe.ok");
+          llvm::BasicBlock* other = Block("probe.other");
+          llvm::BasicBlock* give_up = Block("probe.give_up");
+          b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(0)), ok, other, Likely());
+          b_.SetInsertPoint(other);
+          b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(1)), give_up, err_);
+          b_.SetInsertPoint(give_up);
+          b_.CreateRet(b_.getInt64(-2));
+          b_.SetInsertPoint(ok);
+          lazy_.at(slot) = static_cast<int>(site);
+          locals_.at(slot) = std::nullopt;
+          continue;
+        }
+        TV v = Lower(value, depth + 1);
+        lazy_.at(slot) = -1;
+        locals_.at(slot) = v;
       }
       TV out = Lower(*l.body, depth + 1);
       locals_ = std::move(saved);
+      lazy_ = std::move(saved_lazy);
       return out;
     }
     case BoundKind::kArray:
@@ -92,16 +121,56 @@ TV CodeGen::Captured(int hops, int slot) {
   return LoadTagged(b_.CreateLoad(ptr_, b_.CreateConstGEP1_64(ptr_, inputs_, idx)));
 }
 
-std::vector<TV> CodeGen::Frame() {
+namespace {
+
+// Whether `n` reads slot `slot` of the current frame.
+bool UsesSlot(const BoundNode& n, int slot) {
+  auto any = [&](const std::vector<frontend::BoundPtr>& v) {
+    for (const auto& e : v) {
+      if (UsesSlot(*e, slot)) return true;
+    }
+    return false;
+  };
+  switch (n.kind) {
+    case BoundKind::kVar:
+      return n.Cast<BoundVar>().hops == 0 && n.Cast<BoundVar>().slot == slot;
+    case BoundKind::kConstant:
+      return false;
+    case BoundKind::kArray:
+      return any(n.Cast<frontend::BoundArray>().elems);
+    case BoundKind::kObject:
+      return any(n.Cast<frontend::BoundObject>().values);
+    case BoundKind::kCall:
+      return any(n.Cast<BoundCall>().args);
+    case BoundKind::kLet:
+      return any(n.Cast<BoundLet>().values) || UsesSlot(*n.Cast<BoundLet>().body, slot);
+    case BoundKind::kLambda:
+      return true;  // not in a lambda body the planner accepts; be safe
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<TV> CodeGen::Frame(const BoundNode& subtree) {
   std::vector<TV> frame;
   for (size_t i = 0; i < locals_.size(); ++i) {
     if (static_cast<int>(i) == scan_param_) {
       frame.push_back(ScanElement());
+    } else if (lazy_[i] >= 0 && UsesSlot(subtree, static_cast<int>(i))) {
+      frame.push_back(LowerDocRead(static_cast<uint32_t>(lazy_[i])));
     } else {
       frame.push_back(locals_[i] ? *locals_[i] : Scalar(ValueKind::kNull, b_.getInt64(0)));
     }
   }
   return frame;
+}
+
+llvm::Value* CodeGen::DocRef(uint32_t site) {
+  int slot = plan_.doc_ref_slot.at(site);
+  if (slot < 0) return Null();
+  const auto& local = locals_.at(static_cast<size_t>(slot));
+  return TaggedArray({local ? *local : Scalar(ValueKind::kNull, b_.getInt64(0))});
 }
 
 // Built where it is used (rarely: most scans read only fields), so that
@@ -118,8 +187,8 @@ TV CodeGen::LowerDocRead(uint32_t site) {
     llvm::IRBuilder<> eb(entry_, entry_->begin());
     tagged = eb.CreateAlloca(tagged_, nullptr, "doc.value");
   }
-  llvm::Value* rc = b_.CreateCall(
-      doc_read_, {rt_, b_.getInt32(site), b_.CreateBitCast(tagged, ptr_), Temp(site)});
+  llvm::Value* rc = b_.CreateCall(doc_read_, {rt_, b_.getInt32(site), DocRef(site),
+                                              b_.CreateBitCast(tagged, ptr_), Temp(site)});
   llvm::BasicBlock* fast = Block("doc.fast");
   llvm::BasicBlock* check = Block("doc.check");
   llvm::BasicBlock* slow = Block("doc.slow");
@@ -129,14 +198,11 @@ TV CodeGen::LowerDocRead(uint32_t site) {
   b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(1)), slow, err_, Likely());
   Incoming in;
   b_.SetInsertPoint(fast);
-  TV v{b_.CreateLoad(i8_, b_.CreateStructGEP(tagged_, tagged, 0)),
-       b_.CreateLoad(i64_, b_.CreateStructGEP(tagged_, tagged, 1)),
-       b_.CreateLoad(ptr_, b_.CreateStructGEP(tagged_, tagged, 2))};
-  Arrive(&in, merge, v);
+  Arrive(&in, merge, LoadTaggedStruct(tagged));
   // The interpreter evaluates the whole site: its Get reads the same
   // version, and a missing field fails (or takes the default) as usual.
   b_.SetInsertPoint(slow);
-  Arrive(&in, merge, RuntimeCall(eval_, site, Frame()));
+  Arrive(&in, merge, RuntimeCall(eval_, site, Frame(*plan_.sites[site])));
   return Merge(merge, in);
 }
 
@@ -145,7 +211,7 @@ TV CodeGen::LowerCall(const BoundCall& c, int depth) {
   if (plan_.doc_site.at(site)) return LowerDocRead(site);
   switch (Classify(c, *plan_.implemented)) {
     case LowerAs::kEval:
-      return RuntimeCall(eval_, site, Frame());
+      return RuntimeCall(eval_, site, Frame(c));
     case LowerAs::kCall: {
       std::vector<TV> args;
       for (const auto& a : c.args) args.push_back(Lower(*a, depth + 1));

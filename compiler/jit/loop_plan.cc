@@ -121,11 +121,14 @@ class Planner {
   Planner(LoopPlan* plan, const std::vector<bool>& implemented)
       : plan_(plan), implemented_(implemented) {}
 
-  // Starts lambda number `index`; in a scan, `param` is the slot of its
-  // element parameter.
-  void BeginLambda(int index, int param) {
+  // Starts lambda number `index`. In a scan, `param` is the slot of its
+  // element parameter, or -1 when it destructures the element into
+  // `destructured` parameters (slots 0..n-1).
+  void BeginLambda(int index, int param, int destructured = 0) {
     lambda_ = index;
     param_ = param;
+    destructured_ = destructured;
+    aliases_.clear();
   }
 
   // Records why planning stopped (the first reason found) and fails.
@@ -167,11 +170,18 @@ class Planner {
       case BoundKind::kLet: {
         const auto& l = n.Cast<BoundLet>();
         key_ += "L" + std::to_string(l.values.size()) + "(";
+        auto saved = aliases_;
         for (size_t i = 0; i < l.values.size(); ++i) {
           key_ += std::to_string(l.slots[i]) + "=";
           if (!Walk(*l.values[i], depth + 1)) return false;
+          // A scan's Let({d: Get(x)}, ...): the code binds d without reading
+          // the document, and Select(path, Var(d)) reads a field of it.
+          int ref_slot = -1;
+          if (scan() && IsGetOfParam(*l.values[i], &ref_slot)) aliases_[l.slots[i]] = ref_slot;
         }
-        if (!Walk(*l.body, depth + 1)) return false;
+        bool ok = Walk(*l.body, depth + 1);
+        aliases_ = std::move(saved);
+        if (!ok) return false;
         key_ += ")";
         return true;
       }
@@ -192,12 +202,14 @@ class Planner {
         if (scan() && Writes(c.builtin->id))
           return Fail(n, std::string(c.builtin->name) + " writes");
         AddSite(n, depth);
-        if (scan() && IsDocRead(c)) {
+        int ref_slot = -1;
+        if (scan() && IsDocRead(c, &ref_slot)) {
           // The path (or the default) is read from the tree at run time.
           plan_->doc_site.back() = true;
+          plan_->doc_ref_slot.back() = ref_slot;
           if (ContainsLambda(n)) return Fail(n, "a Lambda inside a document read");
           if (!Pure(n)) return Fail(n, "a write inside a document read");
-          key_ += "D" + std::to_string(c.args.size()) + ";";
+          key_ += "D" + std::to_string(c.args.size()) + "@" + std::to_string(ref_slot) + ";";
           return true;
         }
         LowerAs how = Classify(c, implemented_);
@@ -231,25 +243,38 @@ class Planner {
     plan_->site_depth.push_back(depth);
     plan_->site_lambda.push_back(lambda_);
     plan_->doc_site.push_back(false);
+    plan_->doc_ref_slot.push_back(-1);
   }
 
-  // The element parameter itself.
-  bool IsParam(const BoundNode& n) const {
+  // The element parameter itself (`*ref_slot` -1), or a parameter
+  // destructured from it (`*ref_slot` its slot).
+  bool IsParam(const BoundNode& n, int* ref_slot) const {
     if (n.kind != BoundKind::kVar) return false;
     const auto& v = n.Cast<BoundVar>();
-    return v.hops == 0 && v.slot == param_;
+    if (v.hops != 0) return false;
+    *ref_slot = v.slot == param_ ? -1 : v.slot;
+    return v.slot == param_ || v.slot < destructured_;
   }
-  bool IsGetOfParam(const BoundNode& n) const {
+  bool IsGetOfParam(const BoundNode& n, int* ref_slot) const {
     if (n.kind != BoundKind::kCall) return false;
     const auto& c = n.Cast<BoundCall>();
-    return c.builtin->id == BuiltinId::kGet && c.args.size() == 1 && IsParam(*c.args[0]);
+    return c.builtin->id == BuiltinId::kGet && c.args.size() == 1 && IsParam(*c.args[0], ref_slot);
   }
-  // Get(x), or Select(path, Get(x)[, default]) with a literal path of
-  // strings and numbers.
-  bool IsDocRead(const BoundCall& c) const {
-    if (IsGetOfParam(c)) return true;
+  // A Let variable bound to Get(x) in scope here (see kLet).
+  bool IsAlias(const BoundNode& n, int* ref_slot) const {
+    if (n.kind != BoundKind::kVar || n.Cast<BoundVar>().hops != 0) return false;
+    auto it = aliases_.find(n.Cast<BoundVar>().slot);
+    if (it == aliases_.end()) return false;
+    *ref_slot = it->second;
+    return true;
+  }
+  // Get(x), or Select(path, Get(x)[, default]) or Select(path, d[, default])
+  // with a literal path of strings and numbers; `*ref_slot` as for IsParam.
+  bool IsDocRead(const BoundCall& c, int* ref_slot) const {
+    if (IsGetOfParam(c, ref_slot)) return true;
     if (c.builtin->id != BuiltinId::kSelect || c.args.size() < 2 || c.args.size() > 3) return false;
-    return IsGetOfParam(*c.args[1]) && !DocReadPath(*c.args[0]).empty();
+    return (IsGetOfParam(*c.args[1], ref_slot) || IsAlias(*c.args[1], ref_slot)) &&
+           !DocReadPath(*c.args[0]).empty();
   }
 
   // Calls no builtin that writes (the interpreter evaluates this subtree).
@@ -294,6 +319,8 @@ class Planner {
   std::string why_;
   int lambda_ = 0;
   int param_ = -1;
+  int destructured_ = 0;
+  std::map<int, int> aliases_;  // Let slot bound to Get(x) -> x's ref slot
 };
 
 // Site 0: the loop's call, in its own lambda.
@@ -302,6 +329,7 @@ void AddCallSite(LoopPlan* plan, int lambda) {
   plan->site_depth.push_back(0);
   plan->site_lambda.push_back(lambda);
   plan->doc_site.push_back(false);
+  plan->doc_ref_slot.push_back(-1);
 }
 
 }  // namespace
@@ -313,7 +341,14 @@ std::nullopt_t Refuse(std::string* why, std::string what) {
   return std::nullopt;
 }
 
-constexpr const char* kDestructures = "the lambda destructures its parameters";
+// The part of a shape's key that a lambda's parameters make: its frame,
+// and how many names it destructures its element into.
+std::string LambdaKey(const LoopPlan& plan, int i) {
+  const BoundLambda& l = plan.lambda_at(i);
+  std::string key = std::to_string(l.frame_size);
+  if (plan.destructures(i)) key += "d" + std::to_string(l.params.size());
+  return key + ":";
+}
 
 }  // namespace
 
@@ -339,18 +374,17 @@ std::optional<LoopPlan> PlanLoop(const BoundCall& call, const std::vector<bool>&
   const BoundNode& fn = *call.args[plan.lambda_arg];
   if (fn.kind != BoundKind::kLambda) return Refuse(why, "its function is not a literal Lambda");
   plan.lambda = &fn.Cast<BoundLambda>();
-  // Exactly the parameter binding the interpreter does without any
-  // destructuring: one argument to a single name, or Reduce's two.
-  if (params == 1 && !plan.lambda->single) return Refuse(why, kDestructures);
+  // Reduce's two parameters take the accumulator and the element; a
+  // single name would take both as an array.
   if (params == 2 && (plan.lambda->single || plan.lambda->params.size() != 2)) {
-    return Refuse(why, kDestructures);
+    return Refuse(why, "the Reduce lambda does not take two names");
   }
 
   AddCallSite(&plan, 0);
   Planner planner(&plan, implemented);
   if (!planner.Walk(*plan.lambda->body, 1)) return Refuse(why, planner.TakeWhy());
-  plan.key = "K" + std::to_string(static_cast<int>(plan.kind)) + "/" +
-             std::to_string(plan.lambda->frame_size) + ":" + planner.TakeKey();
+  plan.key = "K" + std::to_string(static_cast<int>(plan.kind)) + "/" + LambdaKey(plan, 0) +
+             planner.TakeKey();
   return plan;
 }
 
@@ -375,11 +409,15 @@ std::optional<LoopPlan> PlanScan(const BoundCall& call, LoopKind kind,
     const BoundLambda* l = i < own ? plan.filters[static_cast<size_t>(i)] : lambda;
     if (l == nullptr) break;
     bool reduce = i == own && kind == LoopKind::kReduce;
-    // Exactly the binding the interpreter does without destructuring.
-    if (!reduce && !l->single) return Refuse(why, kDestructures);
-    if (reduce && (l->single || l->params.size() != 2)) return Refuse(why, kDestructures);
-    planner.BeginLambda(i, reduce ? 1 : 0);
-    key += "|" + std::to_string(l->frame_size) + ":";
+    if (reduce && (l->single || l->params.size() != 2)) {
+      return Refuse(why, "the Reduce lambda does not take two names");
+    }
+    if (plan.destructures(i)) {
+      planner.BeginLambda(i, -1, static_cast<int>(l->params.size()));
+    } else {
+      planner.BeginLambda(i, reduce ? 1 : 0);
+    }
+    key += "|" + LambdaKey(plan, i);
     if (!planner.Walk(*l->body, 1)) return Refuse(why, planner.TakeWhy());
     key += planner.TakeKey();
   }

@@ -37,6 +37,25 @@ Value FromTagged(const Tagged& t) {
   }
 }
 
+// `v` as generated code holds it; its box points at `v`, which must outlive it.
+Tagged ToTagged(const Value& v) {
+  int64_t bits = 0;
+  switch (v.kind()) {
+    case ValueKind::kBool:
+      bits = v.as_bool() ? 1 : 0;
+      break;
+    case ValueKind::kLong:
+      bits = v.as_long();
+      break;
+    case ValueKind::kDouble:
+      bits = std::bit_cast<int64_t>(v.as_double());
+      break;
+    default:
+      break;
+  }
+  return Tagged{static_cast<uint8_t>(v.kind()), bits, &v};
+}
+
 // Runs `body`; an error (or an exception, which must not unwind through
 // generated code) is recorded in the runtime and reported as nonzero.
 template <typename Body>
@@ -191,17 +210,34 @@ DocReadSite ResolveDocSite(const jit::LoopPlan& plan, uint32_t site) {
 // from its stored bytes. False: the interpreter must evaluate the site (a
 // missing field or null, a path through something other than plain objects
 // and arrays, or bytes that are not a valid encoding, which Get reports).
-Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box) {
-  if (rt.doc_sites.size() <= site) rt.doc_sites.resize(rt.plan.sites.size());
-  DocReadSite& d = rt.doc_sites.at(site);
-  if (d.kind == DocReadSite::Kind::kUnresolved) d = ResolveDocSite(rt.plan, site);
-  if (d.kind == DocReadSite::Kind::kInterpret) return false;
+// Whether Get(x) reads the current document from its stored bytes: x is
+// the element (`ref` null) and the element is that document's ref, or x is
+// `*ref`, which must be that ref; and the bytes decode. Parses them once
+// per document.
+Result<bool> OnStoredDoc(LoopRuntime& rt, const Tagged* ref) {
+  if (ref == nullptr) {
+    if (!rt.stream->elem_is_doc()) return false;
+  } else {
+    if (static_cast<ValueKind>(ref->kind) != ValueKind::kRef) return false;
+    FQL_ASSIGN_OR_RETURN(Value doc_ref, rt.stream->doc_ref());
+    if (!Equals(*ref->box, doc_ref)) return false;
+  }
   if (!rt.doc_parsed) {
     rt.doc_parsed = true;
     Result<storage::DocView> view = storage::DocView::Of(rt.stream->body());
     rt.doc = view.ok() ? std::optional<storage::DocView>(*view) : std::nullopt;
   }
-  if (!rt.doc) return false;
+  return rt.doc.has_value();
+}
+
+Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, const Tagged* ref, Tagged* out,
+                         Value* box) {
+  if (rt.doc_sites.size() <= site) rt.doc_sites.resize(rt.plan.sites.size());
+  DocReadSite& d = rt.doc_sites.at(site);
+  if (d.kind == DocReadSite::Kind::kUnresolved) d = ResolveDocSite(rt.plan, site);
+  if (d.kind == DocReadSite::Kind::kInterpret) return false;
+  FQL_ASSIGN_OR_RETURN(bool stored, OnStoredDoc(rt, ref));
+  if (!stored) return false;
   if (d.kind == DocReadSite::Kind::kTs) {
     *out = Tagged{static_cast<uint8_t>(ValueKind::kLong), static_cast<int64_t>(rt.stream->ts()),
                   nullptr};
@@ -210,11 +246,11 @@ Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box
   if (d.kind == DocReadSite::Kind::kDocument) {
     Result<Value> body = rt.doc->Materialize();
     if (!body.ok()) return false;
-    FQL_ASSIGN_OR_RETURN(Value ref, rt.stream->ref());
+    FQL_ASSIGN_OR_RETURN(Value doc_ref, rt.stream->doc_ref());
     storage::DocRecord record;
     record.ts = rt.stream->ts();
     record.body = std::move(*body);
-    *box = StorageContext::DocValue(ref, record);
+    *box = StorageContext::DocValue(doc_ref, record);
     *out = Tagged{static_cast<uint8_t>(box->kind()), 0, box};
     return true;
   }
@@ -250,13 +286,47 @@ Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, Tagged* out, Value* box
 
 }  // namespace
 
-extern "C" int32_t fql_rt_doc_read(void* rt_ptr, uint32_t site, Tagged* out, Value* box) {
+extern "C" int32_t fql_rt_doc_read(void* rt_ptr, uint32_t site, const Tagged* ref, Tagged* out,
+                                   Value* box) {
   bool fast = false;
   int32_t rc = Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
-    FQL_ASSIGN_OR_RETURN(fast, ReadDocSite(rt, site, out, box));
+    FQL_ASSIGN_OR_RETURN(fast, ReadDocSite(rt, site, ref, out, box));
+    ++(fast ? rt.stored_reads : rt.interpreted_reads);
     return Status::Ok();
   });
   return rc != 0 ? 2 : (fast ? 0 : 1);
+}
+
+extern "C" int32_t fql_rt_doc_probe(void* rt_ptr, const Tagged* ref) {
+  bool stored = false;
+  int32_t rc = Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    FQL_ASSIGN_OR_RETURN(stored, OnStoredDoc(rt, ref));
+    if (!stored) {
+      rt.gave_up =
+          "a Let binds Get of something other than the scanned document's ref (or its bytes do "
+          "not decode), so the interpreter ran the scan instead";
+    }
+    return Status::Ok();
+  });
+  return rc != 0 ? 2 : (stored ? 0 : 1);
+}
+
+extern "C" int32_t fql_rt_bind(void* rt_ptr, uint32_t lambda, const Tagged* elem, uint32_t n,
+                               Tagged* out) {
+  return Guard(rt_ptr, [&](LoopRuntime& rt) -> Status {
+    if (static_cast<ValueKind>(elem->kind) == ValueKind::kArray && elem->box->array().size() == n) {
+      const Array& values = elem->box->array();
+      for (uint32_t i = 0; i < n; ++i) out[i] = ToTagged(values[i]);
+      return Status::Ok();
+    }
+    // The interpreter's error (Interp::Apply), at the lambda.
+    Value got = FromTagged(*elem);
+    std::string what = got.is_array() ? "Array contains " + std::to_string(got.array().size()) + "."
+                                      : std::string(TypeName(got)) + " provided.";
+    return Locate(Status(ErrorCode::kInvalidArgument, "Lambda expects an array with " +
+                                                          std::to_string(n) + " elements. " + what),
+                  rt.plan.lambda_at(static_cast<int>(lambda)));
+  });
 }
 
 extern "C" int32_t fql_rt_emit(void* rt_ptr, const Tagged* v) {
@@ -302,8 +372,9 @@ constexpr size_t kJitCacheShapes = 512;
 jit::LoopJit* SharedLoopJit() {
   // Never destroyed: compiled code may be running on other threads at exit.
   static jit::LoopJit* const instance = []() -> jit::LoopJit* {
-    jit::EntryPoints ep{&fql_rt_call,  &fql_rt_make, &fql_rt_eval, &fql_rt_not_bool, &fql_rt_tick,
-                        &fql_rt_store, &fql_rt_next, &fql_rt_elem, &fql_rt_doc_read, &fql_rt_emit};
+    jit::EntryPoints ep{&fql_rt_call,     &fql_rt_make,  &fql_rt_eval,      &fql_rt_not_bool,
+                        &fql_rt_tick,     &fql_rt_store, &fql_rt_next,      &fql_rt_elem,
+                        &fql_rt_doc_read, &fql_rt_emit,  &fql_rt_doc_probe, &fql_rt_bind};
     auto created = jit::LoopJit::Create(ep, kJitCacheShapes);
     if (!created.ok()) {
       std::fprintf(stderr, "fqldb: JIT unavailable, interpreting: %s\n",

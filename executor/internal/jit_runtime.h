@@ -45,6 +45,10 @@ struct LoopRuntime {
   std::optional<storage::DocView> doc;
   Array output;
   std::vector<DocReadSite> doc_sites;  // by site number
+  std::string gave_up;                 // why doc_probe made the scan give up (-2)
+  // Doc-read sites answered from stored bytes, and left to the interpreter.
+  uint64_t stored_reads = 0;
+  uint64_t interpreted_reads = 0;
 };
 
 // Which builtins the runtime implements (indexed by BuiltinId).

@@ -82,6 +82,7 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   rt.stream = stream.get();
   int64_t n = compiled->fn()(&rt, nullptr, 0, inputs.data(), temps.data(), &acc, nullptr);
   if (n == -2) {
+    if (!rt.gave_up.empty()) return interpreted(rt.gave_up);
     return interpreted(
         "the compiled sum met a value other than a long, or magnitudes that could overflow, so "
         "the interpreter ran it again in ref order");
@@ -105,8 +106,12 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
                                     : "reads the documents merged in ref order";
     std::string sums =
         kind == jit::LoopKind::kSum ? "; sums for the enclosing Sum, without the array" : "";
+    std::string counts = "; document reads: " + std::to_string(rt.stored_reads) +
+                         " from stored bytes, " + std::to_string(rt.interpreted_reads) +
+                         " by the interpreter";
     return "compiled scan: " + how + "; fuses " + std::to_string(pipeline.filters.size()) +
-           " filter(s)" + sums + "; " + reads + ", fields straight from their stored bytes";
+           " filter(s)" + sums + "; " + reads + ", fields straight from their stored bytes" +
+           counts;
   });
   return Result<ScanOutcome>(ScanOutcome{n, std::move(acc), std::move(rt.output)});
 }

@@ -62,6 +62,11 @@ class EntryDocStream : public storage::DocStream {
     return doc_ ? std::string_view(doc_->second) : std::string_view();
   }
   Result<Value> ref() const override { return EntryOutput(cursor_->entry()); }
+  bool elem_is_doc() const override {
+    const SetEntry& e = cursor_->entry();
+    return e.values.empty() && e.event.is_null();
+  }
+  Result<Value> doc_ref() const override { return cursor_->entry().ref(); }
   void Next() override {
     cursor_->Next();
     loaded_ = false;
@@ -70,13 +75,14 @@ class EntryDocStream : public storage::DocStream {
   Status status() const override { return status_.ok() ? cursor_->status() : status_; }
 
  private:
-  // Reads the document an entry without values names. A failure leaves the
-  // body empty: the lambda's Get then runs as interpreted and reports it.
+  // Reads the document the entry names (asked for only by a lambda that
+  // reads it). A failure leaves the body empty: the lambda's Get then runs
+  // as interpreted and reports it.
   void Load() const {
     if (loaded_) return;
     loaded_ = true;
     const SetEntry& e = cursor_->entry();
-    if (!e.values.empty() || !e.event.is_null()) return;
+    if (!e.event.is_null()) return;
     Result<ResolvedRef> r = sc_.Resolve(e.ref());
     if (!r.ok()) return;
     auto stored = sc_.txn().ReadStored(r->addr, sc_.at());

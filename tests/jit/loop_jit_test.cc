@@ -155,8 +155,31 @@ TEST(LoopJitTest, NestedLambdasStayInterpreted) {
   // The inner Map compiles (its lambda is literal and flat) and is found once
   // per run; the outer one, holding a lambda, is never planned.
   EXPECT_EQ(Stats().compiles + Stats().hits, compiles + hits + 1);
-  EXPECT_EQ(Same("Map([[1, 2]], (a, b) => Add(a, b))").text,
-            "[ 3 ]");  // destructuring: interpreted
+}
+
+TEST(LoopJitTest, DestructuringLambdasCompileAndFailAsInterpreted) {
+  uint64_t runs = Stats().compiles + Stats().hits;
+  EXPECT_EQ(Same("Map([[1, 2], [3, 4]], (a, b) => Add(a, Multiply(b, 10)))").text, "[ 21, 43 ]");
+  EXPECT_EQ(Same("Filter([['x', 1], ['y', 2]], Lambda(['k', 'v'], GT(Var('v'), 1)))").text,
+            "[ [ 'y', 2 ] ]");
+  EXPECT_EQ(Same("Map([[[1], {a: 2.5}]], Lambda(['x', 'o'], [Var('o'), Var('x'), "
+                 "Select('a', Var('o'))]))")
+                .text,
+            "[ [ { a: 2.5 }, [ 1 ], 2.5 ] ]");
+  EXPECT_EQ(Same("Map([[7]], Lambda(['only'], Var('only')))").text, "[ 7 ]");
+  EXPECT_EQ(Stats().compiles + Stats().hits, runs + 4) << "a destructuring lambda was interpreted";
+  // The element must be an array of exactly as many values as names.
+  for (const char* q : {
+           "Map([[1, 2], [3]], (a, b) => a)",
+           "Map([[1, 2], 5], (a, b) => a)",
+           "Map([[1, 2, 3]], Lambda(['a'], Var('a')))",
+           "Filter([null], (a, b) => true)",
+           "Foreach([[1, 2], {a: 1}], (a, b) => a)",
+       }) {
+    Outcome o = Same(q);
+    EXPECT_FALSE(o.ok) << q << " -> " << o.text;
+    EXPECT_NE(o.text.find("Lambda expects an array with"), std::string::npos) << o.text;
+  }
 }
 
 TEST(LoopJitTest, AutoModeCompilesLargeLoopsOnly) {

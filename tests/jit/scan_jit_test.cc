@@ -389,6 +389,62 @@ TEST_F(ScanJitTest, SumOfMapSumsInACompiledScanOrGivesUpToTheInterpreter) {
   EXPECT_EQ(Both("Sum(Map([1, 2, 3], x => Multiply(x, 2)))"), "12");
 }
 
+TEST_F(ScanJitTest, DestructuredEntriesAndLetBoundDocumentsReadStoredBytes) {
+  ASSERT_EQ(Run("Select('name', CreateIndex({name: 'total_refs', source: Collection('orders'), "
+                "terms: [{field: ['data', 'status']}], values: [{field: ['data', 'total']}, "
+                "{field: ['ref']}]}))",
+                JitMode::kOff),
+            "'total_refs'");
+  constexpr const char* kAllStored = "from stored bytes, 0 by the interpreter";
+  std::string explain;
+  // Lambda(['total', 'ref'], ...): the document of the entry's ref is read
+  // from its stored bytes, never by the interpreter.
+  EXPECT_EQ(Both("Map(Filter(Match(Index('total_refs'), 'open'), Lambda(['t', 'r'], LT(Var('t'), "
+                 "10))), Lambda(['t', 'r'], [Var('t'), Select(['data', 'items', 1, 'qty'], "
+                 "Get(Var('r')))]))",
+                 nullptr, &explain),
+            "[ [ 0.5, 0 ], [ 3, 3 ], [ 6, 1 ], [ 9, 4 ] ]");
+  EXPECT_NE(explain.find("compiled scan"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("document reads: 4 " + std::string(kAllStored)), std::string::npos)
+      << explain;
+  EXPECT_EQ(Both("Sum(Map(Match(Index('total_refs'), 'shipped'), Lambda(['t', 'r'], "
+                 "Select(['data', 'items', 1, 'qty'], Get(Var('r')), 0))))",
+                 nullptr, &explain),
+            "384");
+  EXPECT_NE(explain.find("sums for the enclosing Sum"), std::string::npos) << explain;
+  EXPECT_NE(explain.find(kAllStored), std::string::npos) << explain;
+  // Let({d: Get(o)}, ...) binds the document without reading it; its
+  // fields come from the stored bytes, and a use of d itself reads it whole.
+  EXPECT_EQ(Both("Count(Filter(Documents(Collection('orders')), o => Let({d: Get(o), t: "
+                 "Select(['data', 'total'], Var('d'), 0)}, And(GT(Var('t'), 290), "
+                 "Equals(Select(['ref'], Var('d')), o)))))",
+                 nullptr, &explain),
+            "8");
+  EXPECT_NE(explain.find("compiled scan"), std::string::npos) << explain;
+  // 294 totals from the bytes; the 6 orders without one (the default) and
+  // the 8 Select(['ref'], d) go to the interpreter, each with d read whole.
+  EXPECT_NE(explain.find("document reads: 308 from stored bytes, 14 by the interpreter"),
+            std::string::npos)
+      << explain;
+  EXPECT_EQ(Both("Map(Match(Index('total_refs'), 'lost'), Lambda(['t', 'r'], Let({d: "
+                 "Get(Var('r'))}, Select(['data', 'status'], Var('d')))))",
+                 nullptr, &explain),
+            "[ 'lost', 'lost', 'lost', 'lost', 'lost', 'lost' ]");
+  EXPECT_NE(explain.find(kAllStored), std::string::npos) << explain;
+  // A Let whose Get cannot read the scanned document leaves the scan to the
+  // interpreter, which reports the error even when the variable is unused.
+  EXPECT_NE(Both("Map(Match(Index('total_refs'), 'open'), Lambda(['t', 'r'], Let({d: "
+                 "Get(Var('t'))}, 1)))",
+                 nullptr, &explain)
+                .find("Ref or Set expected"),
+            std::string::npos);
+  EXPECT_NE(explain.find("a Let binds Get of something other"), std::string::npos) << explain;
+  // A ref is not an array of two: the interpreter's error.
+  EXPECT_NE(Both("Map(Documents(Collection('orders')), Lambda(['a', 'b'], 1))")
+                .find("Lambda expects an array with 2 elements. Ref provided."),
+            std::string::npos);
+}
+
 TEST_F(ScanJitTest, AutoModeInterpretsSmallScansUntilTheyAreHot) {
   // A shape no other test uses; the collection is far below the size bound.
   std::string q =

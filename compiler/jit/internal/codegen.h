@@ -45,6 +45,8 @@ class CodeGen {
   void Check(llvm::Value* rc);
   llvm::Value* Field(llvm::Value* value_ptr, size_t offset, llvm::Type* type);
   TV LoadTagged(llvm::Value* value_ptr);
+  // A Tagged (in memory a runtime call wrote) as a value.
+  TV LoadTaggedStruct(llvm::Value* tagged);
   llvm::Value* Null() { return llvm::ConstantPointerNull::get(ptr_); }
   TV Scalar(ValueKind k, llvm::Value* bits) { return TV{b_.getInt8(K(k)), bits, Null()}; }
   TV BoolTV(llvm::Value* i1) { return Scalar(ValueKind::kBool, b_.CreateZExt(i1, i64_)); }
@@ -64,8 +66,10 @@ class CodeGen {
   TV RuntimeCall(llvm::FunctionCallee fn, uint32_t site, const std::vector<TV>& args);
   // Fails at argument `arg` of site `site` unless `v` is a bool.
   void RequireBool(const TV& v, uint32_t site, uint32_t arg);
-  // Makes lambda `index` current: a fresh frame of locals.
-  void EnterLambda(int index, const frontend::BoundLambda& lambda, int param);
+  // Makes lambda `index` current: a fresh frame of locals. `param`: in a
+  // scan, the slot of its element; `elem`: in a loop over an array, the
+  // element. A lambda that destructures its element binds its names here.
+  void EnterLambda(int index, int param, const TV* elem);
   // Reduce: keeps a boxed accumulator alive in `acc_` (temps are rewritten
   // by the next element); returns the accumulator's new value.
   TV KeepAccumulator(const TV& r);
@@ -91,8 +95,11 @@ class CodeGen {
   TV LowerArith(frontend::BuiltinId id, uint32_t site, const std::vector<TV>& args);
   // A scan's doc-read site: the stored field, or the interpreter.
   TV LowerDocRead(uint32_t site);
-  // The current lambda's locals as the interpreter's frame would hold them.
-  std::vector<TV> Frame();
+  // doc_read's and doc_probe's `ref` for doc-read site `site`.
+  llvm::Value* DocRef(uint32_t site);
+  // The current lambda's locals as the interpreter's frame would hold them
+  // for evaluating `subtree` (a lazily bound document only if it uses it).
+  std::vector<TV> Frame(const frontend::BoundNode& subtree);
   // The element parameter of a scan's lambda (the document's ref).
   TV ScanElement();
   // The captured variable (lambda, hops, slot) from the inputs.
@@ -115,13 +122,16 @@ class CodeGen {
   std::unordered_map<const Value*, uint32_t> const_of_;
   std::unordered_map<uint64_t, uint32_t> capture_of_;
   llvm::FunctionCallee call_, make_, eval_, not_bool_, tick_, store_, next_, elem_, doc_read_,
-      emit_;
+      emit_, doc_probe_, bind_;
   llvm::Function* fn_ = nullptr;
   llvm::Value *rt_ = nullptr, *data_ = nullptr, *size_ = nullptr, *inputs_ = nullptr,
               *temps_ = nullptr, *acc_ = nullptr, *out_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;
   llvm::BasicBlock* err_ = nullptr;
   std::vector<std::optional<TV>> locals_;
+  // By slot: the doc-read site (a Get) whose document a Let bound there
+  // without reading it (a scan only), or -1.
+  std::vector<int> lazy_;
   int lambda_ = 0;       // the lambda being lowered (LoopPlan's numbering)
   int scan_param_ = -1;  // in a scan: the slot of that lambda's element
 };
