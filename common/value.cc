@@ -115,6 +115,19 @@ Value Value::MakeArray(Array elems) {
   return v;
 }
 
+Value Value::MakeArrayFrom(Array elems, const Value& from) {
+  if (!from.is_array() || from.depth() != 1) return MakeArray(std::move(elems));
+  Value v;
+  v.kind_ = ValueKind::kArray;
+  auto n = std::make_shared<Node>();
+  n->depth = 1;  // as Summarize would find: no element has a node
+  n->size = AddSize(1, elems.size());
+  n->has_query = false;
+  n->elems = std::move(elems);
+  v.node_ = std::move(n);
+  return v;
+}
+
 Value Value::MakeObject(Fields fields) {
   Value v;
   v.kind_ = ValueKind::kObject;

@@ -87,6 +87,10 @@ class Value {
   static Value String(std::string s);
   static Value Bytes(std::string raw);
   static Value MakeArray(Array elems);
+  // MakeArray of elements all taken from `from` (as Filter keeps some):
+  // when `from` is an array of numbers, booleans and nulls only, so are
+  // they, and no pass over them is needed to summarise them.
+  static Value MakeArrayFrom(Array elems, const Value& from);
   // Builds an object; a later duplicate key replaces the earlier one in place.
   static Value MakeObject(Fields fields);
   // A document ref `Ref(collection, id)`; `collection` is itself a ref.

@@ -11,7 +11,7 @@
 namespace fqldb::jit::internal {
 
 namespace {
-constexpr uint64_t kTickMask = 4095;  // check the deadline every 4096 elements
+constexpr uint64_t kTickMask = kTickEvery - 1;
 }  // namespace
 
 CodeGen::CodeGen(const LoopPlan& plan, llvm::LLVMContext& ctx, llvm::Module& mod,
@@ -180,11 +180,15 @@ llvm::Function* CodeGen::Build(const std::string& name) {
   b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateAnd(i_next, b_.getInt64(kTickMask)), b_.getInt64(0)),
                   tick, head, Unlikely());
   b_.SetInsertPoint(tick);
+  // Filter: the window's kept elements, still in cache, go to the output.
+  if (plan_.kind == LoopKind::kFilter) Check(b_.CreateCall(keep_, {rt_, data_, out_, next_kept}));
   llvm::Value* rc = b_.CreateCall(tick_, {rt_});
   b_.CreateCondBr(b_.CreateICmpEQ(rc, b_.getInt32(0)), head, err_, Likely());
-  for (llvm::BasicBlock* from : {latch, tick}) {
+  llvm::BasicBlock* tick_end = b_.GetInsertBlock();
+  for (llvm::BasicBlock* from : {latch, tick_end}) {
     i->addIncoming(i_next, from);
-    kept->addIncoming(next_kept, from);
+    kept->addIncoming(
+        plan_.kind == LoopKind::kFilter && from == tick_end ? b_.getInt64(0) : next_kept, from);
     if (reduce) {
       acc_kind->addIncoming(next_acc.kind, from);
       acc_bits->addIncoming(next_acc.bits, from);
@@ -194,10 +198,8 @@ llvm::Function* CodeGen::Build(const std::string& name) {
 
   b_.SetInsertPoint(exit);
   if (reduce) WriteAccumulator(TV{acc_kind, acc_bits, acc_box});
-  llvm::Value* written = plan_.kind == LoopKind::kMap      ? size_
-                         : plan_.kind == LoopKind::kFilter ? static_cast<llvm::Value*>(kept)
-                                                           : b_.getInt64(0);
-  b_.CreateRet(written);
+  if (plan_.kind == LoopKind::kFilter) Check(b_.CreateCall(keep_, {rt_, data_, out_, kept}));
+  b_.CreateRet(plan_.kind == LoopKind::kMap ? size_ : b_.getInt64(0));
   return fn_;
 }
 
@@ -361,6 +363,8 @@ void CodeGen::DeclareRuntime() {
       "fql_rt_doc_read", llvm::FunctionType::get(i32_, {ptr_, i32_, ptr_, ptr_, ptr_}, false));
   doc_probe_ = mod_.getOrInsertFunction("fql_rt_doc_probe",
                                         llvm::FunctionType::get(i32_, {ptr_, ptr_}, false));
+  keep_ = mod_.getOrInsertFunction("fql_rt_keep",
+                                   llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i64_}, false));
   bind_ = mod_.getOrInsertFunction(
       "fql_rt_bind", llvm::FunctionType::get(i32_, {ptr_, i32_, ptr_, i32_, ptr_}, false));
   emit_ =
@@ -455,8 +459,8 @@ llvm::Function* EmitLoop(const LoopPlan& plan, llvm::LLVMContext& ctx, llvm::Mod
 }
 
 const char* const kEntryPointNames[kNumEntryPoints] = {
-    "fql_rt_call",     "fql_rt_make",  "fql_rt_eval",      "fql_rt_not_bool",
-    "fql_rt_tick",     "fql_rt_store", "fql_rt_next",      "fql_rt_elem",
-    "fql_rt_doc_read", "fql_rt_emit",  "fql_rt_doc_probe", "fql_rt_bind"};
+    "fql_rt_call",      "fql_rt_make", "fql_rt_eval", "fql_rt_not_bool", "fql_rt_tick",
+    "fql_rt_store",     "fql_rt_next", "fql_rt_elem", "fql_rt_doc_read", "fql_rt_emit",
+    "fql_rt_doc_probe", "fql_rt_bind", "fql_rt_keep"};
 
 }  // namespace fqldb::jit::internal

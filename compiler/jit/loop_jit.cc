@@ -261,7 +261,8 @@ Result<std::unique_ptr<llvm::orc::LLJIT>> MakeJit(const EntryPoints& ep,
       reinterpret_cast<const void*>(ep.tick),      reinterpret_cast<const void*>(ep.store),
       reinterpret_cast<const void*>(ep.next),      reinterpret_cast<const void*>(ep.elem),
       reinterpret_cast<const void*>(ep.doc_read),  reinterpret_cast<const void*>(ep.emit),
-      reinterpret_cast<const void*>(ep.doc_probe), reinterpret_cast<const void*>(ep.bind)};
+      reinterpret_cast<const void*>(ep.doc_probe), reinterpret_cast<const void*>(ep.bind),
+      reinterpret_cast<const void*>(ep.keep)};
   llvm::orc::SymbolMap symbols;
   for (size_t i = 0; i < internal::kNumEntryPoints; ++i) {
     if (!addrs[i]) return Status(ErrorCode::kInternal, "JIT entry point missing");

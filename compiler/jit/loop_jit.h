@@ -85,7 +85,15 @@ struct EntryPoints {
   // does: `*elem` must be an array of `n` elements, which go to out[0..n-1]
   // (their boxes point into `*elem`). Else fails with the interpreter's error.
   int32_t (*bind)(void* rt, uint32_t lambda, const Tagged* elem, uint32_t n, Tagged* out);
+  // Filter over an array: appends data[positions[0..n-1]] (the elements
+  // kept since the last call) to the output. Generated code calls it every
+  // kTickEvery elements and at the end, while those elements are in cache.
+  int32_t (*keep)(void* rt, const Value* data, const int64_t* positions, uint64_t n);
 };
+
+// Generated code checks the deadline (EntryPoints::tick) every kTickEvery
+// elements.
+inline constexpr uint64_t kTickEvery = 4096;
 
 // not_bool's site for a Filter applied to a scanned set (not a call of the
 // loop's tree): the error the set's filter reports.
@@ -115,10 +123,10 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // variables; `temps` one Value per site, plus one (LoopPlan::elem_temp) for
 // a scan's element; `acc` the Reduce accumulator (the
 // initial value on entry, the result on return); `out`: for Map, `n` null
-// Values it fills; for Filter, room for `n` int64 positions, into which it
-// writes the positions of the kept elements from the front (the caller
-// copies those, as a hand-written loop would append them). Returns how
-// many outputs were written (Map: n; Filter: the kept ones; Count: the
+// Values it fills; for Filter, room for kTickEvery int64 positions, where
+// it gathers those of the kept elements between calls of
+// EntryPoints::keep. Returns how
+// many outputs were written (Map: n; Filter: 0, the output is keep's; Count: the
 // count; kSum: the elements it added; else 0), or -1 after an entry point
 // failed, or -2 when a scan gave up (a kSum met a value it does not add, or
 // doc_probe said no); a kSum's sum is then not written.

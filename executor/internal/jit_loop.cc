@@ -340,6 +340,15 @@ extern "C" int32_t fql_rt_emit(void* rt_ptr, const Tagged* v) {
   });
 }
 
+extern "C" int32_t fql_rt_keep(void* rt_ptr, const Value* data, const int64_t* positions,
+                               uint64_t n) {
+  // No size check: the output never outgrows the input.
+  return Guard(rt_ptr, [&](LoopRuntime& rt) {
+    for (uint64_t k = 0; k < n; ++k) rt.output.push_back(data[positions[k]]);
+    return Status::Ok();
+  });
+}
+
 const std::vector<bool>& ImplementedBuiltins() {
   static const std::vector<bool> table = [] {
     std::vector<bool> t(static_cast<size_t>(frontend::BuiltinId::kNumBuiltins));
@@ -374,7 +383,8 @@ jit::LoopJit* SharedLoopJit() {
   static jit::LoopJit* const instance = []() -> jit::LoopJit* {
     jit::EntryPoints ep{&fql_rt_call,     &fql_rt_make,  &fql_rt_eval,      &fql_rt_not_bool,
                         &fql_rt_tick,     &fql_rt_store, &fql_rt_next,      &fql_rt_elem,
-                        &fql_rt_doc_read, &fql_rt_emit,  &fql_rt_doc_probe, &fql_rt_bind};
+                        &fql_rt_doc_read, &fql_rt_emit,  &fql_rt_doc_probe, &fql_rt_bind,
+                        &fql_rt_keep};
     auto created = jit::LoopJit::Create(ep, kJitCacheShapes);
     if (!created.ok()) {
       std::fprintf(stderr, "fqldb: JIT unavailable, interpreting: %s\n",
@@ -516,26 +526,32 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
   for (const Value& v : captured) inputs.push_back(&v);
   std::vector<Value> temps(plan.sites.size());
   Value acc = plan.kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
-  // Map writes its output in place (n null Values); Filter writes the
-  // positions of the elements it keeps, which are copied after.
+  // Map writes its output in place (n null Values); Filter gathers the
+  // positions it keeps in a window and appends those elements (keep).
   Array out(plan.kind == jit::LoopKind::kMap ? elems.size() : 0);
-  std::unique_ptr<int64_t[]> positions;
   void* out_arg = out.data();
+  std::unique_ptr<int64_t[]> window;
   if (plan.kind == jit::LoopKind::kFilter) {
-    positions.reset(new int64_t[elems.size()]);  // uninitialised: written before it is read
-    out_arg = positions.get();
+    window.reset(new int64_t[jit::kTickEvery]);
+    out_arg = window.get();
+    // Room for every element, so that appending never moves what was kept
+    // (untouched capacity costs address space, not memory).
+    rt.output.reserve(elems.size());
   }
-
   int64_t written = site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(),
                                         temps.data(), &acc, out_arg);
   if (written < 0) return Result<Value>(std::move(rt.error));
-  if (positions) {
-    out.reserve(static_cast<size_t>(written));
-    for (int64_t k = 0; k < written; ++k) out.push_back(elems[static_cast<size_t>(positions[k])]);
+  if (plan.kind == jit::LoopKind::kFilter) {
+    out = std::move(rt.output);
+    if (out.size() < out.capacity() / 4) out.shrink_to_fit();  // a result may live long
   }
   switch (plan.kind) {
-    case jit::LoopKind::kMap:
     case jit::LoopKind::kFilter:
+      if (ctx.arg(plan.collection_arg).is_array()) {
+        return Result<Value>(Value::MakeArrayFrom(std::move(out), ctx.arg(plan.collection_arg)));
+      }
+      [[fallthrough]];
+    case jit::LoopKind::kMap:
       return Result<Value>(LikeCollection(ctx, plan.collection_arg, std::move(out)));
     case jit::LoopKind::kForeach:
     case jit::LoopKind::kCount:

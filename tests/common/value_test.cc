@@ -78,6 +78,23 @@ TEST(ValueTest, TracksNestingDepth) {
   EXPECT_EQ(o.depth(), 11u);
 }
 
+TEST(ValueTest, MakeArrayFromSummarisesAsMakeArrayDoes) {
+  Value scalars =
+      Value::MakeArray({Value::Long(1), Value(), Value::Double(2.5), Value::Bool(true)});
+  Value nested = Value::MakeArray({Value::Long(1), Value::MakeArray({Value::String("s")})});
+  for (const Value& from : {scalars, nested, Value::MakeArray({})}) {
+    for (size_t keep = 0; keep <= from.array().size(); ++keep) {
+      Array kept(from.array().begin(), from.array().begin() + static_cast<ptrdiff_t>(keep));
+      Value fast = Value::MakeArrayFrom(kept, from);
+      Value slow = Value::MakeArray(kept);
+      EXPECT_TRUE(Equals(fast, slow));
+      EXPECT_EQ(fast.depth(), slow.depth()) << keep;
+      EXPECT_EQ(fast.tree_size(), slow.tree_size()) << keep;
+      EXPECT_EQ(fast.contains_query(), slow.contains_query()) << keep;
+    }
+  }
+}
+
 TEST(ValueTest, RefsSortByIdBeforeCollection) {
   Value a = Value::Ref("1", Coll("zebras"));
   Value b = Value::Ref("2", Coll("ants"));

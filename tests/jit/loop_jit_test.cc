@@ -157,6 +157,26 @@ TEST(LoopJitTest, NestedLambdasStayInterpreted) {
   EXPECT_EQ(Stats().compiles + Stats().hits, compiles + hits + 1);
 }
 
+TEST(LoopJitTest, FilterKeepsWhatItTestsAcrossWindows) {
+  // Filter hands its kept elements over every 4096 elements (jit::kTickEvery)
+  // and at the end: windows that keep all, some and none, strings and numbers.
+  Array values;
+  for (int i = 0; i < 3 * 4096 + 17; ++i) {
+    bool strings = i / 4096 == 1;
+    values.push_back(strings ? Value::String("s" + std::to_string(i)) : Value::Long(i));
+  }
+  Value arr = Value::MakeArray(values);
+  uint64_t runs = Stats().compiles + Stats().hits;
+  Outcome kept =
+      Same("Count(Filter(arr, x => Or(IsString(x), LT(x, 4000), GTE(x, 12288))))", {"arr"}, {arr});
+  EXPECT_EQ(kept.text, std::to_string(4000 + 4096 + 17));
+  EXPECT_EQ(
+      Same("Filter(arr, x => And(IsNumber(x), Equals(Modulo(x, 4097), 0)))", {"arr"}, {arr}).text,
+      "[ 0, 8194, 12291 ]");
+  EXPECT_EQ(Same("Select(4100, Filter(arr, x => true))", {"arr"}, {arr}).text, "'s4100'");
+  EXPECT_EQ(Stats().compiles + Stats().hits, runs + 3) << "a Filter was interpreted";
+}
+
 TEST(LoopJitTest, DestructuringLambdasCompileAndFailAsInterpreted) {
   uint64_t runs = Stats().compiles + Stats().hits;
   EXPECT_EQ(Same("Map([[1, 2], [3, 4]], (a, b) => Add(a, Multiply(b, 10)))").text, "[ 21, 43 ]");

@@ -122,7 +122,7 @@ class CodeGen {
   std::unordered_map<const Value*, uint32_t> const_of_;
   std::unordered_map<uint64_t, uint32_t> capture_of_;
   llvm::FunctionCallee call_, make_, eval_, not_bool_, tick_, store_, next_, elem_, doc_read_,
-      emit_, doc_probe_, bind_;
+      emit_, doc_probe_, bind_, keep_;
   llvm::Function* fn_ = nullptr;
   llvm::Value *rt_ = nullptr, *data_ = nullptr, *size_ = nullptr, *inputs_ = nullptr,
               *temps_ = nullptr, *acc_ = nullptr, *out_ = nullptr;

@@ -20,7 +20,7 @@ llvm::Function* EmitLoop(const LoopPlan& plan, llvm::LLVMContext& ctx, llvm::Mod
                          const std::string& name);
 
 // The runtime entry points generated code calls, in EntryPoints' order.
-constexpr size_t kNumEntryPoints = 12;
+constexpr size_t kNumEntryPoints = 13;
 extern const char* const kEntryPointNames[kNumEntryPoints];
 
 }  // namespace fqldb::jit::internal
