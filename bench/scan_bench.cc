@@ -78,6 +78,12 @@ const Query kQueries[] = {
     {"Count(Filter(Match(orders_by_status, 'open'), o => GT(Select([data, total], Get(o)), 100)))",
      "Count(Filter(Match(Index('orders_by_status'), 'open'), o => GT(Select(['data', 'total'], "
      "Get(o)), 100)))"},
+    // A page of a selective filter: one order in 5,000 is c42's, so the page
+    // of 20 tests the first 100,000 documents, entry by entry (FilterCursor).
+    {"Paginate(Filter(Documents(orders), o => Equals(Select([data, customer], Get(o)), 'c42')), "
+     "{size: 20})",
+     "Paginate(Filter(Documents(Collection('orders')), o => Equals(Select(['data', 'customer'], "
+     "Get(o)), 'c42')), {size: 20})"},
 };
 constexpr int kQueryCount = sizeof(kQueries) / sizeof(kQueries[0]);
 constexpr int kHandQueries = 3;  // the hand loop computes the first three's answers

@@ -5,6 +5,7 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/interp.h"
+#include "executor/internal/jit_filter.h"
 #include "executor/internal/set_cursors.h"
 #include "executor/interpreter.h"
 #include "storage/key_codec.h"
@@ -477,18 +478,10 @@ class FilterNode : public ExecSet {
       p->filters.push_back(fn);
       out.pipeline = std::move(p);
     }
-    out.scan = [inner, fn, c](const ScanBounds& b) -> Result<CursorPtr> {
+    StorageContext* s = &sc;
+    out.scan = [inner, fn, c, s](const ScanBounds& b) -> Result<CursorPtr> {
       FQL_ASSIGN_OR_RETURN(CursorPtr cur, inner.scan(b));
-      return CursorPtr(std::make_unique<FilterCursor>(
-          std::move(cur), [fn, c](const SetEntry& e) -> Result<bool> {
-            Value v = EntryOutput(e);
-            FQL_ASSIGN_OR_RETURN(Value keep, c->ApplyFn(fn, {&v, 1}));
-            if (!keep.is_bool()) {
-              return Status(ErrorCode::kInvalidArgument,
-                            std::string("Boolean expected, ") + TypeName(keep) + " provided.");
-            }
-            return keep.as_bool();
-          }));
+      return CursorPtr(std::make_unique<FilterCursor>(std::move(cur), FilterTest(*c, *s, fn)));
     };
     return out;
   }

@@ -156,12 +156,21 @@ TEST_F(ScanJitTest, SeesTheQuerysOwnWritesAndHistoryEdits) {
 }
 
 TEST_F(ScanJitTest, LambdasThatWriteAreNotCompiled) {
-  bool compiled = true;
+  std::string explain;
   EXPECT_EQ(Both("Count(Map(Filter(Documents(Collection('orders')), o => Equals(Select(['data', "
                  "'status'], Get(o)), 'lost')), o => Update(o, {data: {found: true}})))",
-                 &compiled),
+                 nullptr, &explain),
             "6");
-  EXPECT_FALSE(compiled);
+  // The scan is not compiled; the Filter, whose lambda does not write, is
+  // (entry by entry, as Map reads the set).
+  EXPECT_NE(explain.find("interpreted scan: Update writes"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("compiled filter:"), std::string::npos) << explain;
+  // A Filter whose lambda writes is not compiled either.
+  EXPECT_EQ(Both("Select('data', Count(Paginate(Filter(Documents(Collection('orders')), o => "
+                 "Equals(Select(['data', 'found'], Update(o, {data: {found: 1}})), 1)))))",
+                 nullptr, &explain),
+            "[ 64 ]");
+  EXPECT_NE(explain.find("interpreted filter: Select holds a write"), std::string::npos) << explain;
 }
 
 TEST_F(ScanJitTest, SnapshotsInAtAreRespected) {
@@ -443,6 +452,60 @@ TEST_F(ScanJitTest, DestructuredEntriesAndLetBoundDocumentsReadStoredBytes) {
   EXPECT_NE(Both("Map(Documents(Collection('orders')), Lambda(['a', 'b'], 1))")
                 .find("Lambda expects an array with 2 elements. Ref provided."),
             std::string::npos);
+}
+
+TEST_F(ScanJitTest, PaginateOverAFilterTestsEntriesWithCompiledCode) {
+  ASSERT_EQ(Run("Select('name', CreateIndex({name: 'status_refs', source: Collection('orders'), "
+                "terms: [{field: ['data', 'status']}], values: [{field: ['data', 'total']}, "
+                "{field: ['ref']}]}))",
+                JitMode::kOff),
+            "'status_refs'");
+  constexpr const char* kCompiled = "compiled filter:";
+  bool compiled = false;
+  std::string explain;
+  // Pages of a filtered scan, their cursors, and a page after a cursor.
+  std::string page = Both(
+      "Paginate(Filter(Documents(Collection('orders')), o => GT(Select(['data', 'total'], Get(o), "
+      "0), 280)), {size: 3})",
+      &compiled, &explain);
+  EXPECT_EQ(page.substr(0, 59), "{ after: [ Ref(Collection(\"orders\"), \"284\") ], data: [ Ref(")
+      << page;
+  EXPECT_TRUE(compiled);
+  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
+  EXPECT_EQ(Both("Select('data', Paginate(Filter(Documents(Collection('orders')), o => "
+                 "GT(Select(['data', 'total'], Get(o), 0), 280)), {size: 2, after: "
+                 "Ref(Collection('orders'), '297')}))",
+                 &compiled),
+            "[ Ref(Collection(\"orders\"), \"297\"), Ref(Collection(\"orders\"), \"298\") ]");
+  EXPECT_TRUE(compiled);
+  // Over an index range with values, destructured, reading the document.
+  EXPECT_EQ(Both("Select('data', Paginate(Filter(Match(Index('status_refs'), 'open'), "
+                 "Lambda(['t', 'r'], Equals(Select(['data', 'items', 1, 'qty'], Get(Var('r'))), "
+                 "4))), {size: 3}))",
+                 &compiled, &explain),
+            "[ [ 9, Ref(Collection(\"orders\"), \"10\") ], [ 24, Ref(Collection(\"orders\"), "
+            "\"25\") ], [ 39, Ref(Collection(\"orders\"), \"40\") ] ]");
+  EXPECT_TRUE(compiled);
+  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
+  // Errors are the interpreter's, at the same place.
+  EXPECT_NE(Both("Paginate(Filter(Documents(Collection('orders')), o => Select(['data', "
+                 "'total'], Get(o), 0)))")
+                .find("Boolean expected, "),
+            std::string::npos);
+  EXPECT_NE(Both("Paginate(Filter(Documents(Collection('orders')), o => GT(Select(['data', "
+                 "'total'], Get(o)), 0)))")
+                .find("not found"),
+            std::string::npos);
+  // In auto mode a small read stays interpreted until its shape is hot.
+  std::string q =
+      "Paginate(Filter(Documents(Collection('orders')), o => LT(Select(['data', 'items', 1, "
+      "'qty'], Get(o), 9), 1)), {size: 4})";
+  uint64_t before = Runs();
+  std::string first = Run(q, JitMode::kAuto, &explain);
+  EXPECT_EQ(Runs(), before) << explain;
+  EXPECT_EQ(explain.find(kCompiled), std::string::npos) << explain;
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Run(q, JitMode::kAuto), first);
+  EXPECT_GT(Runs(), before) << "a hot shape should compile";
 }
 
 TEST_F(ScanJitTest, AutoModeInterpretsSmallScansUntilTheyAreHot) {
