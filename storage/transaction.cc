@@ -43,7 +43,11 @@ class MergeCursor : public EntryCursor {
   using Decoder =
       std::function<Status(std::string_view key, internal::VersionView v, SetEntry* out)>;
 
-  MergeCursor(VersionMerge merge, Decoder decode) : merge_(std::move(merge)), decode_(std::move(decode)) {
+  // `documents`: the merge is of document versions read at `at`, which
+  // stored() lends.
+  MergeCursor(VersionMerge merge, Decoder decode, bool documents = false,
+              std::optional<uint64_t> at = {})
+      : merge_(std::move(merge)), decode_(std::move(decode)), documents_(documents), at_(at) {
     Advance();
   }
 
@@ -51,6 +55,13 @@ class MergeCursor : public EntryCursor {
   const SetEntry& entry() const override { return entry_; }
   void Next() override { Advance(); }
   Status status() const override { return status_.ok() ? merge_.status() : status_; }
+  std::optional<StoredVersion> stored() const override {
+    if (!documents_ || !valid_) return std::nullopt;
+    internal::VersionView v = merge_.version();
+    // The stored value is the action byte, the 8-byte uid, then the body.
+    if (v.action() == Action::kDelete || v.value.size() < 9) return std::nullopt;
+    return StoredVersion{v.ts, v.value.substr(9), at_};
+  }
 
  private:
   void Advance() {
@@ -62,6 +73,8 @@ class MergeCursor : public EntryCursor {
 
   VersionMerge merge_;
   Decoder decode_;
+  bool documents_;
+  std::optional<uint64_t> at_;
   bool valid_ = false;
   SetEntry entry_;
   Status status_;
@@ -384,18 +397,20 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
                                                          std::optional<uint64_t> at) {
   std::string prefix = Prefix(kDocTag, db, coll);
   size_t skip = prefix.size();
-  return Scan(AllPartitions(), std::move(prefix), bounds, at,
-              [coll_ref, skip, coll](std::string_view key, internal::VersionView v,
-                                     SetEntry* out) -> Status {
-                std::string_view rest = key.substr(skip);
-                FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
-                out->set_ref(Value::Ref(std::move(id), coll_ref));
-                out->values.clear();
-                out->ts = v.ts;
-                out->order_key.assign(key.substr(skip));
-                AppendRefCollection(coll, &out->order_key);
-                return Status::Ok();
-              });
+  return std::make_unique<MergeCursor>(
+      Merge(AllPartitions(), prefix, bounds, at),
+      [coll_ref, skip, coll](std::string_view key, internal::VersionView v,
+                             SetEntry* out) -> Status {
+        std::string_view rest = key.substr(skip);
+        FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));
+        out->set_ref(Value::Ref(std::move(id), coll_ref));
+        out->values.clear();
+        out->ts = v.ts;
+        out->order_key.assign(key.substr(skip));
+        AppendRefCollection(coll, &out->order_key);
+        return Status::Ok();
+      },
+      /*documents=*/true, at);
 }
 
 Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,

@@ -103,6 +103,15 @@ class EntryCursor {
   virtual void Next() = 0;
   // An error that ended the stream early (Valid() is then false).
   virtual Status status() const = 0;
+  // A cursor over a collection's documents (Documents, and what filters
+  // it) lends the current document's stored version, valid until Next():
+  // its ts and body as Transaction::ReadStored(ref, at) would return them.
+  struct StoredVersion {
+    uint64_t ts = 0;
+    std::string_view body;
+    std::optional<uint64_t> at;  // the snapshot it was read at
+  };
+  virtual std::optional<StoredVersion> stored() const { return std::nullopt; }
 };
 
 // A collection's visible documents at one snapshot, in ref order and

@@ -21,17 +21,19 @@ namespace {
 
 using storage::SetEntry;
 
-// Yields the entry it was last given, once.
+// Yields the entry another cursor is on, once (and lends its stored
+// version, when that one does).
 class OneEntryCursor : public storage::EntryCursor {
  public:
-  void Reset(const SetEntry* e) { entry_ = e; }
-  bool Valid() const override { return entry_ != nullptr; }
-  const SetEntry& entry() const override { return *entry_; }
-  void Next() override { entry_ = nullptr; }
+  void Reset(const storage::EntryCursor* in) { in_ = in; }
+  bool Valid() const override { return in_ != nullptr; }
+  const SetEntry& entry() const override { return in_->entry(); }
+  void Next() override { in_ = nullptr; }
   Status status() const override { return Status::Ok(); }
+  std::optional<StoredVersion> stored() const override { return in_->stored(); }
 
  private:
-  const SetEntry* entry_ = nullptr;
+  const storage::EntryCursor* in_ = nullptr;
 };
 
 class FilterTester {
@@ -39,13 +41,14 @@ class FilterTester {
   FilterTester(CallContext& ctx, StorageContext& sc, Value fn)
       : ctx_(ctx), sc_(sc), fn_(std::move(fn)) {}
 
-  Result<bool> Test(const SetEntry& e) {
+  Result<bool> Test(const storage::EntryCursor& in) {
+    const SetEntry& e = in.entry();
     ++tested_;
     if (!code_ && !done_ && (tested_ == 1 || tested_ == kFilterCompileAfter)) Tier(tested_ > 1);
     // History edits are seen by Get and not by the stored bytes: the
     // interpreter's way (the reader's own lambda may make some as it goes).
     if (!code_ || sc_.txn().has_history_edits()) return Interpreted(e);
-    one_->Reset(&e);
+    one_->Reset(&in);
     rt_->started = false;
     rt_->doc_parsed = false;
     rt_->error = Status::Ok();
@@ -146,7 +149,7 @@ class FilterTester {
 
 FilterCursor::Keep FilterTest(CallContext& ctx, StorageContext& sc, Value fn) {
   auto tester = std::make_shared<FilterTester>(ctx, sc, std::move(fn));
-  return [tester](const SetEntry& e) { return tester->Test(e); };
+  return [tester](const storage::EntryCursor& in) { return tester->Test(in); };
 }
 
 }  // namespace fqldb::executor::internal

@@ -55,11 +55,11 @@ class EntryDocStream : public storage::DocStream {
   bool Valid() const override { return status_.ok() && cursor_->Valid(); }
   uint64_t ts() const override {
     Load();
-    return doc_ ? doc_->first : cursor_->entry().ts;
+    return lent_ ? lent_->ts : doc_ ? doc_->first : cursor_->entry().ts;
   }
   std::string_view body() const override {
     Load();
-    return doc_ ? std::string_view(doc_->second) : std::string_view();
+    return lent_ ? lent_->body : doc_ ? std::string_view(doc_->second) : std::string_view();
   }
   Result<Value> ref() const override { return EntryOutput(cursor_->entry()); }
   bool elem_is_doc() const override {
@@ -71,6 +71,7 @@ class EntryDocStream : public storage::DocStream {
     cursor_->Next();
     loaded_ = false;
     doc_.reset();
+    lent_.reset();
   }
   Status status() const override { return status_.ok() ? cursor_->status() : status_; }
 
@@ -83,6 +84,12 @@ class EntryDocStream : public storage::DocStream {
     loaded_ = true;
     const SetEntry& e = cursor_->entry();
     if (!e.event.is_null()) return;
+    // A cursor over the documents themselves already holds the version a
+    // read at this snapshot would find.
+    if (auto lent = cursor_->stored(); lent && lent->at == sc_.at()) {
+      lent_ = *lent;
+      return;
+    }
     Result<ResolvedRef> r = sc_.Resolve(e.ref());
     if (!r.ok()) return;
     auto stored = sc_.txn().ReadStored(r->addr, sc_.at());
@@ -94,6 +101,7 @@ class EntryDocStream : public storage::DocStream {
   Status status_;
   mutable bool loaded_ = false;
   mutable std::optional<std::pair<uint64_t, std::string>> doc_;
+  mutable std::optional<storage::EntryCursor::StoredVersion> lent_;  // valid until Next()
 };
 
 }  // namespace

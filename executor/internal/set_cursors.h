@@ -121,7 +121,8 @@ class AlgebraCursor : public storage::EntryCursor {
 // for which a lambda is not true (Filter).
 class FilterCursor : public storage::EntryCursor {
  public:
-  using Keep = std::function<Result<bool>(const storage::SetEntry&)>;
+  // Whether to keep the entry `in` is on.
+  using Keep = std::function<Result<bool>(const storage::EntryCursor& in)>;
   FilterCursor(CursorPtr in, Keep keep) : in_(std::move(in)), keep_(std::move(keep)) { Find(); }
   bool Valid() const override { return in_->Valid() && status_.ok(); }
   const storage::SetEntry& entry() const override { return in_->entry(); }
@@ -130,11 +131,12 @@ class FilterCursor : public storage::EntryCursor {
     Find();
   }
   Status status() const override { return status_.ok() ? in_->status() : status_; }
+  std::optional<StoredVersion> stored() const override { return in_->stored(); }
 
  private:
   void Find() {
     for (; in_->Valid(); in_->Next()) {
-      Result<bool> keep = keep_(in_->entry());
+      Result<bool> keep = keep_(*in_);
       if (!keep.ok()) {
         status_ = keep.status();
         return;

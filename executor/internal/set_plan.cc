@@ -368,8 +368,8 @@ class DistinctNode : public ExecSet {
       FQL_ASSIGN_OR_RETURN(CursorPtr c, inner.scan(b));
       auto last = std::make_shared<std::optional<Value>>();
       return CursorPtr(std::make_unique<FilterCursor>(
-          std::move(c), [last](const SetEntry& e) -> Result<bool> {
-            Value v = EntryOutput(e);
+          std::move(c), [last](const storage::EntryCursor& in) -> Result<bool> {
+            Value v = EntryOutput(in.entry());
             if (*last && Equals(**last, v)) return false;
             *last = v;
             return true;

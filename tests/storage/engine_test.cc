@@ -208,6 +208,38 @@ TEST_F(EngineTest, ReadStoredSeesWhatReadSeesUndecoded) {
   EXPECT_EQ(n_of(txn, "1"), std::make_pair(int64_t{-1}, uint64_t{0})) << "its own delete";
 }
 
+TEST_F(EngineTest, DocumentCursorsLendWhatReadStoredReads) {
+  std::vector<uint64_t> ts = PutNumbered(20);
+  ASSERT_TRUE(Put("3", Body(33), Action::kUpdate).ok());
+  uint64_t before_update = ts.back();
+  Transaction txn(*engine_, engine_->ReadTs(), engine_->ReadTs() + 1000);
+  ASSERT_TRUE(WriteDoc(txn, "20", Body(20)).ok());                  // its own create
+  ASSERT_TRUE(WriteDoc(txn, "5", Body(55), Action::kUpdate).ok());  // and update
+  ASSERT_TRUE(WriteDoc(txn, "7", Value(), Action::kDelete).ok());   // and delete
+  for (std::optional<uint64_t> at : {std::optional<uint64_t>(), std::optional(before_update)}) {
+    auto cursor = txn.ScanCollection(CollRef(), kRootDb, kColl, ScanBounds{}, at);
+    int seen = 0;
+    for (; cursor->Valid(); cursor->Next(), ++seen) {
+      const std::string& id = cursor->entry().ref().ref_id();
+      std::optional<EntryCursor::StoredVersion> lent = cursor->stored();
+      auto read = txn.ReadStored(Addr(id), at);
+      ASSERT_TRUE(read.ok() && *read) << id;
+      ASSERT_TRUE(lent.has_value()) << id;
+      EXPECT_EQ(lent->at, at);
+      EXPECT_EQ(lent->ts, (*read)->first) << id;
+      EXPECT_EQ(lent->body, (*read)->second) << id;
+    }
+    EXPECT_TRUE(cursor->status().ok());
+    // At the older snapshot the 20 committed; at its own, one deleted and one created.
+    EXPECT_EQ(seen, 20);
+  }
+  // Index cursors lend nothing: their entries are not documents.
+  IndexDef def = MakeIndex(9, false);
+  auto index = txn.ScanIndex(def, Array{Value::String("k")}, ScanBounds{});
+  ASSERT_TRUE(index.ok());
+  EXPECT_FALSE((*index)->stored().has_value());
+}
+
 TEST_F(EngineTest, TransactionSeesItsOwnWritesBeforeCommit) {
   ASSERT_TRUE(Put("1", Body(1)).ok());
   ASSERT_TRUE(Put("2", Body(2)).ok());
