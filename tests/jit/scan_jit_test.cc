@@ -257,20 +257,32 @@ TEST_F(ScanJitTest, RandomExpressionsOverRandomDocumentsAgreeWithTheInterpreter)
       Run("Select('name', CreateIndex({name: 'r_all', source: Collection('r')}))", JitMode::kOff),
       "'r_all'");
 
+  // Now and then a lambda names the document with a Let, and reads it
+  // through that name (lazily bound in compiled code).
+  auto body = [&gen](std::string expr) {
+    if (gen.Pick(3) != 0) return expr;
+    for (size_t at = expr.find("Get(o)"); at != std::string::npos; at = expr.find("Get(o)", at))
+      expr.replace(at, 6, "d");
+    return "Let({d: Get(o)}, " + expr + ")";
+  };
   const int cases = testing_support::RandomCases(150);
   int failures = 0, compiled_runs = 0, values = 0;
   for (int i = 0; i < cases && failures < 5; ++i) {
-    std::string pred = gen.Cond(2);
+    std::string pred = body(gen.Cond(2));
     std::string source = gen.Pick(2) ? "Documents(Collection('r'))" : "Match(Index('r_all'))";
     std::string scan = "Filter(" + source + ", o => " + pred + ")";
     if (gen.Pick(3) == 0) scan = source;
     std::string q;
-    switch (gen.Pick(3)) {
+    switch (gen.Pick(4)) {
       case 0:
         q = "Let({k: " + gen.Literal() + "}, Count(" + scan + "))";
         break;
       case 1:
-        q = "Let({k: " + gen.Literal() + "}, Map(" + scan + ", o => " + gen.Expr(2) + "))";
+        q = "Let({k: " + gen.Literal() + "}, Map(" + scan + ", o => " + body(gen.Expr(2)) + "))";
+        break;
+      case 2:
+        // Read entry by entry: the Filter's compiled test (FilterTest).
+        q = "Let({k: " + gen.Literal() + "}, Select('data', Paginate(" + scan + ", {size: 7})))";
         break;
       default:
         // The accumulator `k` shadows the outer one in the reducer.
