@@ -88,8 +88,9 @@ class Value {
   static Value Bytes(std::string raw);
   static Value MakeArray(Array elems);
   // MakeArray of elements all taken from `from` (as Filter keeps some):
-  // when `from` is an array of numbers, booleans and nulls only, so are
-  // they, and no pass over them is needed to summarise them.
+  // when no element of `from` nests (it is an array of depth 1: numbers,
+  // strings and other leaves), neither does any of them, and they are
+  // summarised without a pass over them.
   static Value MakeArrayFrom(Array elems, const Value& from);
   // Builds an object; a later duplicate key replaces the earlier one in place.
   static Value MakeObject(Fields fields);

@@ -43,11 +43,16 @@ class MergeCursor : public EntryCursor {
   using Decoder =
       std::function<Status(std::string_view key, internal::VersionView v, SetEntry* out)>;
 
-  // `documents`: the merge is of document versions read at `at`, which
-  // stored() lends.
-  MergeCursor(VersionMerge merge, Decoder decode, bool documents = false,
+  // `writes`: when set, the merge is of the document versions of
+  // `txn` read at `at`, which stored() lends until `txn` writes a document
+  // (the merge holds its writes as they were when it opened).
+  MergeCursor(VersionMerge merge, Decoder decode, const Transaction* writes = nullptr,
               std::optional<uint64_t> at = {})
-      : merge_(std::move(merge)), decode_(std::move(decode)), documents_(documents), at_(at) {
+      : merge_(std::move(merge)),
+        decode_(std::move(decode)),
+        txn_(writes),
+        doc_writes_(writes ? writes->doc_writes() : 0),
+        at_(at) {
     Advance();
   }
 
@@ -56,7 +61,7 @@ class MergeCursor : public EntryCursor {
   void Next() override { Advance(); }
   Status status() const override { return status_.ok() ? merge_.status() : status_; }
   std::optional<StoredVersion> stored() const override {
-    if (!documents_ || !valid_) return std::nullopt;
+    if (txn_ == nullptr || !valid_ || txn_->doc_writes() != doc_writes_) return std::nullopt;
     internal::VersionView v = merge_.version();
     // The stored value is the action byte, the 8-byte uid, then the body.
     if (v.action() == Action::kDelete || v.value.size() < 9) return std::nullopt;
@@ -73,7 +78,8 @@ class MergeCursor : public EntryCursor {
 
   VersionMerge merge_;
   Decoder decode_;
-  bool documents_;
+  const Transaction* txn_;
+  uint64_t doc_writes_;
   std::optional<uint64_t> at_;
   bool valid_ = false;
   SetEntry entry_;
@@ -242,6 +248,7 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
   std::string encoded;
   if (action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(body, &encoded));
   writes_[key] = Buffered{DocPartition(addr), DocValue(action, uid, encoded)};
+  ++doc_writes_;
   if (addr.coll <= static_cast<uint64_t>(NativeColl::kDatabases)) request_.schema_change = true;
   return Status::Ok();
 }
@@ -410,7 +417,7 @@ std::unique_ptr<EntryCursor> Transaction::ScanCollection(const Value& coll_ref, 
         AppendRefCollection(coll, &out->order_key);
         return Status::Ok();
       },
-      /*documents=*/true, at);
+      this, at);
 }
 
 Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,

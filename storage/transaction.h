@@ -105,7 +105,9 @@ class EntryCursor {
   virtual Status status() const = 0;
   // A cursor over a collection's documents (Documents, and what filters
   // it) lends the current document's stored version, valid until Next():
-  // its ts and body as Transaction::ReadStored(ref, at) would return them.
+  // its ts and body as Transaction::ReadStored(ref, at) would return them,
+  // as long as the transaction has written no document since the cursor
+  // opened (nullopt after that).
   struct StoredVersion {
     uint64_t ts = 0;
     std::string_view body;
@@ -181,6 +183,8 @@ class Transaction {
   // Whether this transaction edited a document's past (Insert/Remove),
   // which its Read sees and its scans do not.
   bool has_history_edits() const { return !edited_.empty(); }
+  // How many document writes this transaction has buffered.
+  uint64_t doc_writes() const { return doc_writes_; }
   Engine& engine() const { return engine_; }
 
   // The version of a document visible at `at` (the snapshot when absent; a
@@ -319,6 +323,7 @@ class Transaction {
   uint64_t provisional_ts_;
   // This transaction's writes by logical key.
   std::map<std::string, Buffered, std::less<>> writes_;
+  uint64_t doc_writes_ = 0;
   // Index entries that hold the commit ts (indexes over `ts`): computed
   // when the sequencer assigns it. Per document key: the committed version
   // the transaction started from and the version it ends with.

@@ -121,37 +121,6 @@ TV CodeGen::Captured(int hops, int slot) {
   return LoadTagged(b_.CreateLoad(ptr_, b_.CreateConstGEP1_64(ptr_, inputs_, idx)));
 }
 
-namespace {
-
-// Whether `n` reads slot `slot` of the current frame.
-bool UsesSlot(const BoundNode& n, int slot) {
-  auto any = [&](const std::vector<frontend::BoundPtr>& v) {
-    for (const auto& e : v) {
-      if (UsesSlot(*e, slot)) return true;
-    }
-    return false;
-  };
-  switch (n.kind) {
-    case BoundKind::kVar:
-      return n.Cast<BoundVar>().hops == 0 && n.Cast<BoundVar>().slot == slot;
-    case BoundKind::kConstant:
-      return false;
-    case BoundKind::kArray:
-      return any(n.Cast<frontend::BoundArray>().elems);
-    case BoundKind::kObject:
-      return any(n.Cast<frontend::BoundObject>().values);
-    case BoundKind::kCall:
-      return any(n.Cast<BoundCall>().args);
-    case BoundKind::kLet:
-      return any(n.Cast<BoundLet>().values) || UsesSlot(*n.Cast<BoundLet>().body, slot);
-    case BoundKind::kLambda:
-      return true;  // not in a lambda body the planner accepts; be safe
-  }
-  return true;
-}
-
-}  // namespace
-
 std::vector<TV> CodeGen::Frame(const BoundNode& subtree) {
   std::vector<TV> frame;
   for (size_t i = 0; i < locals_.size(); ++i) {

@@ -44,6 +44,40 @@ std::vector<const Value*> DocReadPath(const BoundNode& path) {
 
 namespace internal {
 
+// Whether `pred` holds for `n` or any node below it.
+template <typename Pred>
+bool AnyNode(const BoundNode& n, const Pred& pred) {
+  if (pred(n)) return true;
+  auto any = [&](const std::vector<frontend::BoundPtr>& v) {
+    return std::any_of(v.begin(), v.end(), [&](const auto& e) { return AnyNode(*e, pred); });
+  };
+  switch (n.kind) {
+    case BoundKind::kLambda:
+      return AnyNode(*n.Cast<BoundLambda>().body, pred);
+    case BoundKind::kConstant:
+    case BoundKind::kVar:
+      return false;
+    case BoundKind::kArray:
+      return any(n.Cast<frontend::BoundArray>().elems);
+    case BoundKind::kObject:
+      return any(n.Cast<frontend::BoundObject>().values);
+    case BoundKind::kCall:
+      return any(n.Cast<BoundCall>().args);
+    case BoundKind::kLet: {
+      const auto& l = n.Cast<BoundLet>();
+      return any(l.values) || AnyNode(*l.body, pred);
+    }
+  }
+  return true;
+}
+
+bool UsesSlot(const BoundNode& n, int slot) {
+  return AnyNode(n, [slot](const BoundNode& x) {
+    return x.kind == BoundKind::kVar && x.Cast<BoundVar>().hops == 0 &&
+           x.Cast<BoundVar>().slot == slot;
+  });
+}
+
 bool IsScalarKind(ValueKind k) {
   return k == ValueKind::kNull || k == ValueKind::kBool || k == ValueKind::kLong ||
          k == ValueKind::kDouble;
@@ -209,7 +243,8 @@ class Planner {
           plan_->doc_ref_slot.back() = ref_slot;
           if (ContainsLambda(n)) return Fail(n, "a Lambda inside a document read");
           if (!Pure(n)) return Fail(n, "a write inside a document read");
-          key_ += "D" + std::to_string(c.args.size()) + "@" + std::to_string(ref_slot) + ";";
+          key_ += "D" + std::to_string(c.args.size()) + "@" + std::to_string(ref_slot) +
+                  AliasUses(n) + ";";
           return true;
         }
         LowerAs how = Classify(c, implemented_);
@@ -220,7 +255,7 @@ class Planner {
           // but a lambda (its frame would have to outlive this call).
           if (ContainsLambda(n)) return Fail(n, std::string(c.builtin->name) + " holds a Lambda");
           if (scan() && !Pure(n)) return Fail(n, std::string(c.builtin->name) + " holds a write");
-          key_ += "E)";
+          key_ += "E" + AliasUses(n) + ")";
           return true;
         }
         for (const auto& a : c.args) {
@@ -277,39 +312,25 @@ class Planner {
            !DocReadPath(*c.args[0]).empty();
   }
 
+  // The Let-named documents (see kLet) that `n` reads: the interpreter,
+  // evaluating `n`, gets them read whole, and nothing else of the frame
+  // that generated code holds lazily, so this is part of the shape.
+  std::string AliasUses(const BoundNode& n) const {
+    std::string out;
+    for (const auto& [slot, ref] : aliases_) {
+      if (internal::UsesSlot(n, slot)) out += "u" + std::to_string(slot);
+    }
+    return out;
+  }
+
   // Calls no builtin that writes (the interpreter evaluates this subtree).
   static bool Pure(const BoundNode& n) {
-    return !AnyNode(n, [](const BoundNode& x) {
+    return !internal::AnyNode(n, [](const BoundNode& x) {
       return x.kind == BoundKind::kCall && Writes(x.Cast<BoundCall>().builtin->id);
     });
   }
   static bool ContainsLambda(const BoundNode& n) {
-    return AnyNode(n, [](const BoundNode& x) { return x.kind == BoundKind::kLambda; });
-  }
-  template <typename Pred>
-  static bool AnyNode(const BoundNode& n, const Pred& pred) {
-    if (pred(n)) return true;
-    auto any = [&](const std::vector<frontend::BoundPtr>& v) {
-      return std::any_of(v.begin(), v.end(), [&](const auto& e) { return AnyNode(*e, pred); });
-    };
-    switch (n.kind) {
-      case BoundKind::kLambda:
-        return AnyNode(*n.Cast<BoundLambda>().body, pred);
-      case BoundKind::kConstant:
-      case BoundKind::kVar:
-        return false;
-      case BoundKind::kArray:
-        return any(n.Cast<frontend::BoundArray>().elems);
-      case BoundKind::kObject:
-        return any(n.Cast<frontend::BoundObject>().values);
-      case BoundKind::kCall:
-        return any(n.Cast<BoundCall>().args);
-      case BoundKind::kLet: {
-        const auto& l = n.Cast<BoundLet>();
-        return any(l.values) || AnyNode(*l.body, pred);
-      }
-    }
-    return true;
+    return internal::AnyNode(n, [](const BoundNode& x) { return x.kind == BoundKind::kLambda; });
   }
 
   LoopPlan* plan_;

@@ -43,7 +43,11 @@ class FilterTester {
 
   Result<bool> Test(const storage::EntryCursor& in) {
     const SetEntry& e = in.entry();
-    ++tested_;
+    // The deadline and cancellation, as the interpreter checks them (a
+    // compiled test of one entry never reaches the loop's own check).
+    if ((++tested_ & (jit::kTickEvery - 1)) == 0) {
+      FQL_RETURN_IF_ERROR(ctx_.interp().CheckDeadline(ctx_.call()));
+    }
     if (!code_ && !done_ && (tested_ == 1 || tested_ == kFilterCompileAfter)) Tier(tested_ > 1);
     // History edits are seen by Get and not by the stored bytes: the
     // interpreter's way (the reader's own lambda may make some as it goes).

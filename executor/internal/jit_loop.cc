@@ -206,10 +206,6 @@ DocReadSite ResolveDocSite(const jit::LoopPlan& plan, uint32_t site) {
   return d;
 }
 
-// What Get(x) or Select(path, Get(x)) yields for the current document, read
-// from its stored bytes. False: the interpreter must evaluate the site (a
-// missing field or null, a path through something other than plain objects
-// and arrays, or bytes that are not a valid encoding, which Get reports).
 // Whether Get(x) reads the current document from its stored bytes: x is
 // the element (`ref` null) and the element is that document's ref, or x is
 // `*ref`, which must be that ref; and the bytes decode. Parses them once
@@ -230,6 +226,12 @@ Result<bool> OnStoredDoc(LoopRuntime& rt, const Tagged* ref) {
   return rt.doc.has_value();
 }
 
+// What Get(x), Select(path, Get(x)) or Select(path, d) (d a Let-named
+// Get(x)) yields for the current document, read from its stored bytes.
+// False: the interpreter must evaluate the site (x is not the document's
+// ref, a missing field or null, a path through something other than plain
+// objects and arrays, or bytes that are not a valid encoding, which Get
+// reports).
 Result<bool> ReadDocSite(LoopRuntime& rt, uint32_t site, const Tagged* ref, Tagged* out,
                          Value* box) {
   if (rt.doc_sites.size() <= site) rt.doc_sites.resize(rt.plan.sites.size());
@@ -535,7 +537,8 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
     window.reset(new int64_t[jit::kTickEvery]);
     out_arg = window.get();
     // Room for every element, so that appending never moves what was kept
-    // (untouched capacity costs address space, not memory).
+    // (for a large input that is fresh mmap'd memory, and pages not written
+    // cost nothing; a result much smaller than the input is shrunk after).
     rt.output.reserve(elems.size());
   }
   int64_t written = site.compiled->fn()(&rt, elems.data(), elems.size(), inputs.data(),

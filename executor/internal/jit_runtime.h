@@ -15,8 +15,8 @@
 
 namespace fqldb::executor::internal {
 
-// What a doc-read site (Select(path, Get(x)) or Get(x)) reads, worked out
-// at its first use in a run.
+// What a doc-read site (Get(x), Select(path, Get(x)), or Select(path, d)
+// with d a Let-named Get(x)) reads, worked out at its first use in a run.
 struct DocReadSite {
   enum class Kind : uint8_t { kUnresolved, kDocument, kTs, kPath, kInterpret };
   struct Step {

@@ -189,6 +189,7 @@ TEST(LoopJitTest, DestructuringLambdasCompileAndFailAsInterpreted) {
   EXPECT_EQ(Same("Map([[7]], Lambda(['only'], Var('only')))").text, "[ 7 ]");
   EXPECT_EQ(Stats().compiles + Stats().hits, runs + 4) << "a destructuring lambda was interpreted";
   // The element must be an array of exactly as many values as names.
+  runs = Stats().compiles + Stats().hits;
   for (const char* q : {
            "Map([[1, 2], [3]], (a, b) => a)",
            "Map([[1, 2], 5], (a, b) => a)",
@@ -200,6 +201,7 @@ TEST(LoopJitTest, DestructuringLambdasCompileAndFailAsInterpreted) {
     EXPECT_FALSE(o.ok) << q << " -> " << o.text;
     EXPECT_NE(o.text.find("Lambda expects an array with"), std::string::npos) << o.text;
   }
+  EXPECT_EQ(Stats().compiles + Stats().hits, runs + 5) << "a failing case was interpreted";
 }
 
 TEST(LoopJitTest, AutoModeCompilesLargeLoopsOnly) {

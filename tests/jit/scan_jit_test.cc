@@ -55,7 +55,7 @@ class ScanJitTest : public ::testing::Test {
     if (!bound.ok()) return "bind: " + bound.status().ToString();
     RunOptions run;
     run.now = NowTimestamp();
-    run.timeout = std::chrono::seconds(30);
+    run.timeout = timeout_;
     run.jit = mode;
     ExplainLog log;
     if (explain) run.explain = &log;
@@ -83,6 +83,7 @@ class ScanJitTest : public ::testing::Test {
     return on;
   }
 
+  std::chrono::milliseconds timeout_ = std::chrono::seconds(30);
   testing_support::ScratchDir dir_{"scan_jit"};
   std::unique_ptr<Database> db_;
 };
@@ -185,6 +186,22 @@ TEST_F(ScanJitTest, SnapshotsInAtAreRespected) {
   EXPECT_EQ(Both("Count(Filter(Documents(Collection('orders')), o => GT(Select(['data', 'total'], "
                  "Get(o), 0), 800)))"),
             "1");
+  // Read entry by entry (Paginate): the set opened inside At reads the old
+  // version; a set made outside and read inside At reads the current one
+  // for membership, and Get in the filter reads at At's snapshot.
+  bool compiled = false;
+  EXPECT_EQ(Both("At(" + before +
+                     ", Paginate(Filter(Documents(Collection('orders')), o => GT(Select(['data', "
+                     "'total'], Get(o), 0), 800))))",
+                 &compiled),
+            "{ data: [] }");
+  EXPECT_TRUE(compiled);
+  EXPECT_EQ(Both("Let({s: Filter(Documents(Collection('orders')), o => GT(Select(['data', "
+                 "'total'], Get(o), 0), 800))}, [Paginate(Var('s')), At(" +
+                     before + ", Paginate(Var('s')))])",
+                 &compiled),
+            "[ { data: [ Ref(Collection(\"orders\"), \"1\") ] }, { data: [] } ]");
+  EXPECT_TRUE(compiled);
 }
 
 // Random expressions over random documents: fields of every type (or
@@ -460,6 +477,19 @@ TEST_F(ScanJitTest, DestructuredEntriesAndLetBoundDocumentsReadStoredBytes) {
                 .find("Ref or Set expected"),
             std::string::npos);
   EXPECT_NE(explain.find("a Let binds Get of something other"), std::string::npos) << explain;
+  // Shapes that differ only in whether an interpreted part reads the
+  // Let-named document must not share code (whichever compiles first).
+  for (const char* read : {"Get(o)", "Var('d')"}) {
+    EXPECT_EQ(Both(std::string("Count(Filter(Documents(Collection('orders')), o => Let({d: Get(o), "
+                               "p: ['data', 'total']}, GT(Select(Var('p'), ") +
+                   read + ", 0), 100))))"),
+              "195");
+    EXPECT_EQ(Both(std::string("Map(Filter(Documents(Collection('orders')), o => Equals(Select(["
+                               "'data', 'total'], Get(o), 0), 7.5)), o => Let({d: Get(o)}, "
+                               "Select(['ref'], ") +
+                   read + ")))"),
+              "[ Ref(Collection(\"orders\"), \"8\") ]");
+  }
   // A ref is not an array of two: the interpreter's error.
   EXPECT_NE(Both("Map(Documents(Collection('orders')), Lambda(['a', 'b'], 1))")
                 .find("Lambda expects an array with 2 elements. Ref provided."),
@@ -508,16 +538,49 @@ TEST_F(ScanJitTest, PaginateOverAFilterTestsEntriesWithCompiledCode) {
                  "'total'], Get(o)), 0)))")
                 .find("not found"),
             std::string::npos);
+  // The query's writes between the entries a Filter tests: the outer
+  // filter (interpreted: it writes) raises the next order's total out of
+  // the inner one, whose compiled test must see that as Get does, not the
+  // version the scan started with. Every other order is kept (1, 3, 5, 7).
+  // Compiled only: the query commits its writes, so it runs once.
+  uint64_t runs = Runs();
+  EXPECT_EQ(Run("Select(['data', 3], Paginate(Filter(Filter(Documents(Collection('orders')), o "
+                "=> LT(Select(['data', 'total'], Get(o), 0), 1000)), o => Do(Update(Ref("
+                "Collection('orders'), ToString(Add(ToInteger(Select('id', o)), 1))), {data: "
+                "{total: 5000}}), true)), {size: 5}))",
+                JitMode::kAlways, &explain),
+            "Ref(Collection(\"orders\"), \"7\")");
+  EXPECT_GT(Runs(), runs);
+  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
   // In auto mode a small read stays interpreted until its shape is hot.
   std::string q =
-      "Paginate(Filter(Documents(Collection('orders')), o => LT(Select(['data', 'items', 1, "
-      "'qty'], Get(o), 9), 1)), {size: 4})";
+      "Paginate(Filter(Documents(Collection('orders')), o => LTE(Select(['data', 'items', 1, "
+      "'qty'], Get(o), 9), 0)), {size: 4})";
   uint64_t before = Runs();
   std::string first = Run(q, JitMode::kAuto, &explain);
   EXPECT_EQ(Runs(), before) << explain;
   EXPECT_EQ(explain.find(kCompiled), std::string::npos) << explain;
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Run(q, JitMode::kAuto), first);
   EXPECT_GT(Runs(), before) << "a hot shape should compile";
+}
+
+TEST_F(ScanJitTest, FiltersReadEntryByEntryStopAtTheDeadline) {
+  // 20,000 documents, none of which the filter keeps: Paginate never gets
+  // an entry to count, so only the Filter's own checks can stop it.
+  std::string ids = "[";
+  for (int i = 0; i < 20000; ++i) ids += (i ? "," : "") + std::to_string(i);
+  ASSERT_EQ(Run("Select('name', CreateCollection({name: 'many'}))", JitMode::kOff), "'many'");
+  ASSERT_EQ(Run("Count(Foreach(" + ids + "], i => Create(Collection('many'), {data: {n: i}})))",
+                JitMode::kOff),
+            "20000");
+  std::string q =
+      "Paginate(Filter(Documents(Collection('many')), o => LT(Select(['data', 'n'], Get(o)), "
+      "-1)))";
+  EXPECT_EQ(Run(q, JitMode::kAlways), "{ data: [] }");
+  timeout_ = std::chrono::milliseconds(1);
+  std::string late =
+      Run("Let({x: Count(Documents(Collection('many')))}, " + q + ")", JitMode::kAlways);
+  EXPECT_NE(late.find("time"), std::string::npos) << late;
 }
 
 TEST_F(ScanJitTest, AutoModeInterpretsSmallScansUntilTheyAreHot) {

@@ -19,4 +19,7 @@ LowerAs Classify(const frontend::BoundCall& call, const std::vector<bool>& imple
 // Null, bool, long and double: the kinds generated code keeps unboxed.
 bool IsScalarKind(ValueKind k);
 
+// Whether `n` reads slot `slot` of the current frame (a Var with no hops).
+bool UsesSlot(const frontend::BoundNode& n, int slot);
+
 }  // namespace fqldb::jit::internal
