@@ -92,43 +92,6 @@ Status MakeDir(const std::string& dir) {
   return SyncDir(parent.empty() ? "." : parent);
 }
 
-// A whole file's bytes, read into a buffer that is not zeroed first (a
-// segment is tens of megabytes; clearing it cost as much as reading it).
-struct FileBytes {
-  std::unique_ptr<char[]> bytes;
-  size_t size = 0;
-  std::string_view view() const { return std::string_view(bytes.get(), size); }
-};
-
-Result<FileBytes> ReadFile(const std::string& path) {
-  int fd = RetryOnEintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return IoError("cannot open", path);
-  struct stat st;
-  FileBytes data;
-  Status status;
-  if (::fstat(fd, &st) != 0) {
-    status = IoError("cannot stat", path);
-  } else {
-    data.size = static_cast<size_t>(st.st_size);
-    data.bytes.reset(new char[std::max<size_t>(1, data.size)]);
-    size_t done = 0;
-    while (done < data.size) {
-      ssize_t n = RetryOnEintr([&] {
-        return ::pread(fd, data.bytes.get() + done, data.size - done, static_cast<off_t>(done));
-      });
-      if (n <= 0) {
-        status =
-            n < 0 ? IoError("cannot read", path) : Status(ErrorCode::kIo, "short read of " + path);
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return data;
-}
-
 // Writes head then body at `offset`, resuming after short writes.
 Status WriteAt(int fd, uint64_t offset, std::string_view head, std::string_view body,
                const std::string& path) {
@@ -149,48 +112,118 @@ Status WriteAt(int fd, uint64_t offset, std::string_view head, std::string_view 
 
 struct Record {
   uint64_t ts;
-  std::string_view payload;
-  size_t end;  // offset just past the record
+  std::string_view payload;  // valid until the reader reads again
+  size_t end;                // offset just past the record
 };
 
-// Decodes the record at `off`; false when it is cut short or fails its CRC.
-bool DecodeRecord(std::string_view data, size_t off, Record* rec) {
-  if (data.size() - off < kHeaderBytes) return false;
-  uint64_t len = GetLittleEndian(data.substr(off), 4);
-  uint64_t crc = GetLittleEndian(data.substr(off + 4), 4);
-  if (len > CommitLog::kMaxPayloadBytes || data.size() - off - kHeaderBytes < len) return false;
-  std::string_view covered = data.substr(off + 8, 8 + len);  // ts bytes + payload
-  if (Crc32c(covered) != crc) return false;
-  rec->ts = GetLittleEndian(covered, 8);
-  rec->payload = covered.substr(8);
-  rec->end = off + kHeaderBytes + len;
-  return true;
-}
+// Reads one segment's records in order through a window of the file, so that
+// opening a large log holds a window and one record in memory, not the segment.
+class SegmentReader {
+ public:
+  SegmentReader(int fd, std::string path, size_t size, size_t window)
+      : fd_(fd), path_(std::move(path)), size_(size), window_(window) {}
+  ~SegmentReader() { ::close(fd_); }
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
 
-// Walks the records of one segment in order, checking CRCs and that ts rises above *last_ts (which
-// it advances), and calls fn (when set) on each. Sets *valid_end to the offset of the first bad
-// record, or data.size(). Returns fn's first error.
-Status WalkRecords(std::string_view data, uint64_t* last_ts, size_t* valid_end,
-                   const RecordFn* fn) {
-  size_t off = 0;
-  Record rec;
-  while (off < data.size() && DecodeRecord(data, off, &rec) && rec.ts > *last_ts) {
-    if (fn != nullptr) FQL_RETURN_IF_ERROR((*fn)(rec.ts, rec.payload));
-    *last_ts = rec.ts;
-    off = rec.end;
+  static Result<std::unique_ptr<SegmentReader>> Open(const std::string& path, size_t window) {
+    int fd = RetryOnEintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) return IoError("cannot open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Status status = IoError("cannot stat", path);
+      ::close(fd);
+      return status;
+    }
+    return std::make_unique<SegmentReader>(fd, path, static_cast<size_t>(st.st_size), window);
   }
-  *valid_end = off;
-  return Status::Ok();
-}
 
-// True when a valid record follows the bad one at `off`, where its header says it ends: then the
-// damage is not a torn tail, and acknowledged commits lie after it.
-bool FollowedByValidRecord(std::string_view data, size_t off, uint64_t last_ts) {
-  if (data.size() - off < kHeaderBytes) return false;
-  uint64_t next = off + kHeaderBytes + GetLittleEndian(data.substr(off), 4);
-  Record rec;
-  return next < data.size() && DecodeRecord(data, next, &rec) && rec.ts > last_ts;
-}
+  size_t size() const { return size_; }
+
+  // Decodes the record at `off`; false when it is cut short or fails its CRC.
+  Result<bool> Decode(size_t off, Record* rec) {
+    FQL_ASSIGN_OR_RETURN(bool whole, Load(off, kHeaderBytes));
+    if (!whole) return false;
+    std::string_view head = At(off);
+    uint64_t len = GetLittleEndian(head, 4);
+    uint64_t crc = GetLittleEndian(head.substr(4), 4);
+    if (len > CommitLog::kMaxPayloadBytes) return false;
+    FQL_ASSIGN_OR_RETURN(whole, Load(off, kHeaderBytes + len));
+    if (!whole) return false;
+    std::string_view covered = At(off).substr(8, 8 + len);  // ts bytes + payload
+    if (Crc32c(covered) != crc) return false;
+    rec->ts = GetLittleEndian(covered, 8);
+    rec->payload = covered.substr(8);
+    rec->end = off + kHeaderBytes + len;
+    return true;
+  }
+
+  // Walks the records in order, checking CRCs and that ts rises above *last_ts (which it
+  // advances), and calls fn (when set) on each. Sets *valid_end to the offset of the first bad
+  // record, or size(). Returns fn's first error.
+  Status Walk(uint64_t* last_ts, size_t* valid_end, const RecordFn* fn) {
+    size_t off = 0;
+    Record rec;
+    while (off < size_) {
+      FQL_ASSIGN_OR_RETURN(bool good, Decode(off, &rec));
+      if (!good || rec.ts <= *last_ts) break;
+      if (fn != nullptr) FQL_RETURN_IF_ERROR((*fn)(rec.ts, rec.payload));
+      *last_ts = rec.ts;
+      off = rec.end;
+    }
+    *valid_end = off;
+    return Status::Ok();
+  }
+
+  // True when a valid record follows the bad one at `off`, where its header says it ends: then
+  // the damage is not a torn tail, and acknowledged commits lie after it.
+  Result<bool> FollowedByValidRecord(size_t off, uint64_t last_ts) {
+    FQL_ASSIGN_OR_RETURN(bool whole, Load(off, kHeaderBytes));
+    if (!whole) return false;
+    uint64_t next = off + kHeaderBytes + GetLittleEndian(At(off), 4);
+    if (next >= size_) return false;
+    Record rec;
+    FQL_ASSIGN_OR_RETURN(bool good, Decode(next, &rec));
+    return good && rec.ts > last_ts;
+  }
+
+ private:
+  // Makes bytes [off, off + n) readable through At(off); false when the file ends before them.
+  Result<bool> Load(size_t off, uint64_t n) {
+    if (n > size_ || off > size_ - n) return false;
+    if (off >= begin_ && off + n <= begin_ + held_) return true;
+    size_t want =
+        static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(n, window_), size_ - off));
+    if (want > capacity_) {
+      buffer_.reset(new char[want]);  // not zeroed: read over at once
+      capacity_ = want;
+    }
+    held_ = 0;
+    for (size_t done = 0; done < want;) {
+      ssize_t r = RetryOnEintr([&] {
+        return ::pread(fd_, buffer_.get() + done, want - done, static_cast<off_t>(off + done));
+      });
+      if (r < 0) return IoError("cannot read", path_);
+      if (r == 0) return Status(ErrorCode::kIo, "short read of " + path_);
+      done += static_cast<size_t>(r);
+    }
+    begin_ = off;
+    held_ = want;
+    return true;
+  }
+  std::string_view At(size_t off) const {
+    return std::string_view(buffer_.get() + (off - begin_), held_ - (off - begin_));
+  }
+
+  int fd_;
+  std::string path_;
+  size_t size_;
+  size_t window_;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+  size_t begin_ = 0;  // the file offset of buffer_[0]
+  size_t held_ = 0;   // bytes of the file in buffer_
+};
 
 Status CorruptRecord(const std::string& path, size_t off) {
   return Status(ErrorCode::kIo,
@@ -209,18 +242,22 @@ struct CommitLog::SegmentFile {
   const std::string path;
 };
 
-CommitLog::CommitLog(std::string dir, Durability durability, size_t segment_bytes)
-    : dir_(std::move(dir)), durability_(durability), segment_bytes_(segment_bytes) {}
+CommitLog::CommitLog(std::string dir, Durability durability, size_t segment_bytes,
+                     size_t read_window)
+    : dir_(std::move(dir)),
+      durability_(durability),
+      segment_bytes_(segment_bytes),
+      read_window_(std::max<size_t>(1, read_window)) {}
 
 CommitLog::~CommitLog() = default;
 
 Result<std::unique_ptr<CommitLog>> CommitLog::Open(const std::string& dir, Durability durability,
-                                                   size_t segment_bytes) {
+                                                   size_t segment_bytes, size_t read_window) {
   if (segment_bytes == 0) {
     return Status(ErrorCode::kInvalidArgument, "segment_bytes must be positive");
   }
   FQL_RETURN_IF_ERROR(MakeDir(dir));
-  std::unique_ptr<CommitLog> log(new CommitLog(dir, durability, segment_bytes));
+  std::unique_ptr<CommitLog> log(new CommitLog(dir, durability, segment_bytes, read_window));
   FQL_RETURN_IF_ERROR(log->Recover());
   return log;
 }
@@ -241,17 +278,20 @@ Status CommitLog::Recover() {
   size_t valid_bytes = 0;
   size_t file_bytes = 0;
   for (size_t i = 0; i < segments_.size(); ++i) {
-    FQL_ASSIGN_OR_RETURN(FileBytes file, ReadFile(segments_[i].path));
-    std::string_view data = file.view();
+    FQL_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> reader,
+                         SegmentReader::Open(segments_[i].path, read_window_));
     uint64_t before = last_ts_;
-    FQL_RETURN_IF_ERROR(WalkRecords(data, &last_ts_, &valid_bytes, nullptr));
+    FQL_RETURN_IF_ERROR(reader->Walk(&last_ts_, &valid_bytes, nullptr));
     if (last_ts_ != before) segments_[i].last_ts = last_ts_;
     bool is_last = i + 1 == segments_.size();
-    if (valid_bytes < data.size() &&
-        (!is_last || FollowedByValidRecord(data, valid_bytes, last_ts_))) {
-      return CorruptRecord(segments_[i].path, valid_bytes);
+    if (valid_bytes < reader->size()) {
+      bool corrupt = !is_last;
+      if (!corrupt) {
+        FQL_ASSIGN_OR_RETURN(corrupt, reader->FollowedByValidRecord(valid_bytes, last_ts_));
+      }
+      if (corrupt) return CorruptRecord(segments_[i].path, valid_bytes);
     }
-    file_bytes = data.size();
+    file_bytes = reader->size();
   }
   if (segments_.empty()) return Status::Ok();
   return OpenTail(valid_bytes, file_bytes);
@@ -410,11 +450,11 @@ Status CommitLog::Replay(uint64_t after_ts, const RecordFn& fn) const {
       last_ts = std::max(last_ts, seg.last_ts);
       continue;
     }
-    FQL_ASSIGN_OR_RETURN(FileBytes file, ReadFile(seg.path));
-    std::string_view data = file.view();
+    FQL_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> reader,
+                         SegmentReader::Open(seg.path, read_window_));
     size_t valid_end = 0;
-    FQL_RETURN_IF_ERROR(WalkRecords(data, &last_ts, &valid_end, &newer));
-    if (valid_end < data.size()) return CorruptRecord(seg.path, valid_end);
+    FQL_RETURN_IF_ERROR(reader->Walk(&last_ts, &valid_end, &newer));
+    if (valid_end < reader->size()) return CorruptRecord(seg.path, valid_end);
   }
   return Status::Ok();
 }

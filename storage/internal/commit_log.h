@@ -31,14 +31,19 @@ class CommitLog {
  public:
   static constexpr size_t kDefaultSegmentBytes = size_t{64} << 20;
   static constexpr size_t kMaxPayloadBytes = size_t{1} << 30;
+  // Opening and Replay read a segment through a window of this many bytes
+  // (grown to hold a larger record), not whole.
+  static constexpr size_t kDefaultReadWindow = size_t{1} << 20;
 
   // Opens the log kept in `dir`, creating the directory if missing. Reads every segment, checking
   // each record's CRC and that ts strictly increases. A torn or corrupt record at the tail of the
   // last segment (nothing valid after it) was never acknowledged and is cut off. Errors: kIo for
   // file system failures, and for a bad record anywhere else (the message names file and offset);
   // kInvalidArgument when `segment_bytes` is 0.
+  // `read_window`: see kDefaultReadWindow (tests make it tiny).
   static Result<std::unique_ptr<CommitLog>> Open(const std::string& dir, Durability durability,
-                                                 size_t segment_bytes = kDefaultSegmentBytes);
+                                                 size_t segment_bytes = kDefaultSegmentBytes,
+                                                 size_t read_window = kDefaultReadWindow);
 
   // Closes the files without syncing them. Never throws.
   ~CommitLog();
@@ -88,7 +93,7 @@ class CommitLog {
   };
   struct SegmentFile;  // an open descriptor, closed by its last owner
 
-  CommitLog(std::string dir, Durability durability, size_t segment_bytes);
+  CommitLog(std::string dir, Durability durability, size_t segment_bytes, size_t read_window);
 
   Status Recover();
   Status OpenTail(size_t valid_bytes, size_t file_bytes);
@@ -100,6 +105,7 @@ class CommitLog {
   const std::string dir_;
   const Durability durability_;
   const size_t segment_bytes_;
+  const size_t read_window_;
 
   std::mutex write_mu_;      // serializes Write
   uint64_t file_bytes_ = 0;  // bytes in the current segment; guarded by write_mu_

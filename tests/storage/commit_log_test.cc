@@ -271,6 +271,50 @@ TEST(CommitLogTest, CorruptionBeforeValidRecordsInLastSegmentIsAnError) {
   EXPECT_EQ(fs::file_size(segment), bytes);  // not cut
 }
 
+TEST(CommitLogTest, ReadsSegmentsThroughAWindowSmallerThanARecord) {
+  TempDir tmp;
+  Records written;
+  uintmax_t before_fifth = 0;
+  {
+    auto log = OpenOrDie(tmp.log_dir(), Durability::kAsync);
+    ASSERT_NE(log, nullptr);
+    for (uint64_t ts = 1; ts <= 40; ++ts) {
+      std::string payload(static_cast<size_t>((ts * 37) % 300), static_cast<char>('a' + ts % 26));
+      if (ts < 5) before_fifth += 16 + payload.size();
+      ASSERT_TRUE(log->Append(ts, payload).ok());
+      written.emplace_back(ts, payload);
+    }
+  }
+  for (size_t window : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+    Result<std::unique_ptr<CommitLog>> log =
+        CommitLog::Open(tmp.log_dir(), Durability::kAsync, CommitLog::kDefaultSegmentBytes, window);
+    ASSERT_TRUE(log.ok()) << window << ": " << log.status().ToString();
+    EXPECT_EQ((*log)->last_ts(), 40u) << window;
+    EXPECT_EQ(ReplayAll(**log), written) << window;
+  }
+  // Damage in the middle is found, at the same offset, through any window.
+  std::string segment = tmp.log_dir() + "/" + SegmentFiles(tmp.log_dir()).at(0);
+  FlipByte(segment, before_fifth + 17);
+  for (size_t window : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+    Result<std::unique_ptr<CommitLog>> log =
+        CommitLog::Open(tmp.log_dir(), Durability::kAsync, CommitLog::kDefaultSegmentBytes, window);
+    ASSERT_FALSE(log.ok()) << window;
+    EXPECT_NE(log.status().description().find("offset " + std::to_string(before_fifth)),
+              std::string::npos)
+        << log.status().ToString();
+  }
+  // A torn tail is cut, through a small window too.
+  FlipByte(segment, before_fifth + 17);  // repaired
+  uintmax_t size = fs::file_size(segment);
+  fs::resize_file(segment, size - 5);
+  Result<std::unique_ptr<CommitLog>> log =
+      CommitLog::Open(tmp.log_dir(), Durability::kAsync, CommitLog::kDefaultSegmentBytes, 7);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->last_ts(), 39u);
+  written.pop_back();
+  EXPECT_EQ(ReplayAll(**log), written);
+}
+
 // Fills a log with records 1..30 of 40-byte payloads in 100-byte segments (two records each).
 std::vector<std::string> WriteSmallSegments(const std::string& dir, Durability durability) {
   auto log = OpenOrDie(dir, durability, 100);
