@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/time_codec.h"
+#include "common/value_printer.h"
 #include "compiler/frontend/binder.h"
 #include "executor/interpreter.h"
 
@@ -89,6 +90,66 @@ TEST(FuzzTest, MutatedGoldenQueriesNeverCrash) {
     RunOne(Mutate(seeds[rng() % seeds.size()], rng));
     if (HasFatalFailure()) return;
   }
+}
+
+// What a run printed: its value, or its error with line:col and path.
+std::string Outcome(const Result<Value>& r) {
+  if (r.ok()) return ToFql(*r);
+  std::string out = r.status().ToString() + " @" + std::to_string(r.status().source_pos().line) +
+                    ":" + std::to_string(r.status().source_pos().column);
+  for (const PathElem& p : r.status().position()) {
+    out += std::holds_alternative<std::string>(p) ? "/" + std::get<std::string>(p)
+                                                  : "/" + std::to_string(std::get<int64_t>(p));
+  }
+  return out;
+}
+
+// The same mutations run interpreted and with every loop compiled (odd
+// lambdas, destructuring, errors in odd places) must print the same.
+TEST(FuzzTest, MutatedQueriesAgreeCompiledAndInterpreted) {
+  std::vector<std::string> seeds;
+  for (const std::string& s : SeedLines()) {
+    for (const char* loop : {"Map(", "Filter(", "Reduce(", "Foreach("}) {
+      if (s.find(loop) != std::string::npos) {
+        seeds.push_back(s);
+        break;
+      }
+    }
+  }
+  ASSERT_GT(seeds.size(), 50u);
+  std::mt19937 rng(7);
+  RunOptions run;
+  run.now = NowTimestamp();
+  run.timeout = std::chrono::seconds(2);
+  int compared = 0, failures = 0;
+  jit::JitStats before = JitStatistics();
+  for (int i = 0; i < 60000 && failures < 5; ++i) {
+    std::string text = Mutate(seeds[rng() % seeds.size()], rng);
+    if (text.find("NewId") != std::string::npos) continue;  // differs run to run
+    auto parsed = frontend::ParseScript(text);
+    if (!parsed.ok()) continue;
+    for (const auto& q : parsed.script->queries) {
+      auto bound = frontend::Bind(*q);
+      if (!bound.ok()) continue;
+      run.jit = JitMode::kOff;
+      Result<Value> off = executor::Run(*bound, {}, run);
+      run.jit = JitMode::kAlways;
+      Result<Value> on = executor::Run(*bound, {}, run);
+      bool timed_out = (!off.ok() && off.status().code() == ErrorCode::kTimeout) ||
+                       (!on.ok() && on.status().code() == ErrorCode::kTimeout);
+      if (timed_out) continue;
+      ++compared;
+      if (Outcome(off) != Outcome(on)) {
+        ++failures;
+        ADD_FAILURE() << text << "\n  interpreted: " << Outcome(off)
+                      << "\n  compiled:    " << Outcome(on);
+      }
+    }
+  }
+  EXPECT_GT(compared, 1500);
+  jit::JitStats after = JitStatistics();
+  EXPECT_GT(after.compiles + after.hits, before.compiles + before.hits + 500)
+      << "too few of the mutated queries ran a compiled loop";
 }
 
 TEST(FuzzTest, RandomBytesNeverCrash) {
