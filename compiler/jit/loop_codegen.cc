@@ -266,8 +266,9 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   }
   Regs next = current;
   TV next_acc = acc;
-  if (plan_.kind == LoopKind::kCount || sum)
-    next[kKept] = b_.CreateAdd(current[kKept], b_.getInt64(1));
+  // Every element the filters keep: Count's count; for the others, what
+  // the interpreter's array of the set would hold (see LoopFn).
+  next[kKept] = b_.CreateAdd(current[kKept], b_.getInt64(1));
   if (plan_.kind != LoopKind::kCount) {
     int own = static_cast<int>(plan_.filters.size());
     EnterLambda(own, reduce ? 1 : 0, nullptr);
@@ -318,8 +319,7 @@ llvm::Function* CodeGen::BuildScan(const std::string& name) {
   b_.SetInsertPoint(exit);
   if (reduce) WriteAccumulator(acc);
   if (sum) WriteAccumulator(Scalar(ValueKind::kLong, regs[kTotal]));
-  b_.CreateRet(plan_.kind == LoopKind::kCount || sum ? static_cast<llvm::Value*>(regs[kKept])
-                                                     : b_.getInt64(0));
+  b_.CreateRet(regs[kKept]);
   return fn_;
 }
 

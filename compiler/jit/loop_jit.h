@@ -126,11 +126,11 @@ inline size_t LoopCollectionArg(frontend::BuiltinId id) { return id == frontend:
 // Values it fills; for Filter, room for kTickEvery int64 positions, where
 // it gathers those of the kept elements between calls of
 // EntryPoints::keep. Returns how
-// many outputs were written (Map: n; Filter: 0, the output is keep's; Count: the
-// count; kSum: the elements it added; else 0), or -1 after an entry point
-// failed, or -2 when a scan gave up (a kSum met a value it does not add, or
-// doc_probe said no); a kSum's sum is then not written.
-// Scans ignore data, n and out; kSum writes its sum to `acc`.
+// many outputs were written (Map: n; Filter: 0, the output is keep's; a
+// scan: the elements its filters kept, which for Count is the count; else 0), or -1 after an entry
+// point failed, or -2 when a scan gave up (a kSum met a value it does not add, or doc_probe said
+// no); a kSum's sum is then not written. Scans ignore data, n and out; kSum writes its sum to
+// `acc`.
 using LoopFn = int64_t (*)(void* rt, const Value* data, uint64_t n, const Value* const* inputs,
                            Value* temps, Value* acc, void* out);
 

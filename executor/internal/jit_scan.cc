@@ -87,11 +87,12 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
         "the compiled sum met a value other than a long, or magnitudes that could overflow, so "
         "the interpreter ran it again in ref order");
   }
-  if (kind == jit::LoopKind::kSum && n >= static_cast<int64_t>(kMaxArrayElems)) {
-    // Map's array could not hold that many: the interpreter reports it.
+  if (kind != jit::LoopKind::kCount && n >= static_cast<int64_t>(kMaxArrayElems)) {
+    // The interpreter reads such a set into an array first, which cannot
+    // hold that many: it reports that.
     return interpreted(
-        "the compiled sum added more elements than Map's array may hold, so the "
-        "interpreter ran it again to report that");
+        "the compiled scan kept more elements than an array may hold, so the interpreter ran "
+        "it again to report that");
   }
   if (n < 0) {
     if (rt.error.code() == ErrorCode::kTimeout) return Result<ScanOutcome>(std::move(rt.error));
