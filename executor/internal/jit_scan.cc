@@ -87,7 +87,7 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
         "the compiled sum met a value other than a long, or magnitudes that could overflow, so "
         "the interpreter ran it again in ref order");
   }
-  if (kind != jit::LoopKind::kCount && n >= static_cast<int64_t>(kMaxArrayElems)) {
+  if (kind != jit::LoopKind::kCount && n > static_cast<int64_t>(kMaxArrayElems)) {
     // The interpreter reads such a set into an array first, which cannot
     // hold that many: it reports that.
     return interpreted(

@@ -44,10 +44,21 @@ __attribute__((target("sse4.2"))) uint32_t HardwareRegister(std::string_view dat
   return reg;
 }
 
-const bool kHasCrcInstruction = __builtin_cpu_supports("sse4.2");
 #endif
 
 }  // namespace
+
+bool Crc32cHasInstruction() {
+#if defined(__x86_64__)
+  static const bool has = [] {
+    __builtin_cpu_init();  // may run before the runtime's own initialiser
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
 
 uint32_t Crc32cPortable(std::string_view data, uint32_t init) {
   // The register holds the inverted CRC, so undoing the final inversion resumes a computation.
@@ -58,7 +69,7 @@ uint32_t Crc32cPortable(std::string_view data, uint32_t init) {
 
 uint32_t Crc32c(std::string_view data, uint32_t init) {
 #if defined(__x86_64__)
-  if (kHasCrcInstruction) return ~HardwareRegister(data, ~init);
+  if (Crc32cHasInstruction()) return ~HardwareRegister(data, ~init);
 #endif
   return Crc32cPortable(data, init);
 }

@@ -13,4 +13,7 @@ uint32_t Crc32c(std::string_view data, uint32_t init = 0);
 // The same, by table lookup only (what Crc32c does on a CPU without SSE4.2).
 uint32_t Crc32cPortable(std::string_view data, uint32_t init = 0);
 
+// Whether Crc32c uses the CPU's instruction here.
+bool Crc32cHasInstruction();
+
 }  // namespace fqldb::storage::internal
