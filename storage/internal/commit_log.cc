@@ -175,16 +175,36 @@ class SegmentReader {
     return Status::Ok();
   }
 
-  // True when a valid record follows the bad one at `off`, where its header says it ends: then
-  // the damage is not a torn tail, and acknowledged commits lie after it.
+  // True when a valid record (its CRC right, its ts above last_ts) starts
+  // anywhere after the bad one at `off`: then the damage is not a torn tail,
+  // and acknowledged commits lie after it. First where the bad header says
+  // its record ends; then at every later offset, since a damaged length
+  // points nowhere useful (a torn tail leaves only the partial record after
+  // `off`, so that scan is short).
   Result<bool> FollowedByValidRecord(size_t off, uint64_t last_ts) {
     FQL_ASSIGN_OR_RETURN(bool whole, Load(off, kHeaderBytes));
     if (!whole) return false;
     uint64_t next = off + kHeaderBytes + GetLittleEndian(At(off), 4);
-    if (next >= size_) return false;
     Record rec;
-    FQL_ASSIGN_OR_RETURN(bool good, Decode(next, &rec));
-    return good && rec.ts > last_ts;
+    if (next < size_) {
+      FQL_ASSIGN_OR_RETURN(bool good, Decode(next, &rec));
+      if (good && rec.ts > last_ts) return true;
+    }
+    for (size_t p = off + 1; p < size_ && size_ - p >= kHeaderBytes; ++p) {
+      FQL_ASSIGN_OR_RETURN(whole, Load(p, kHeaderBytes));
+      if (!whole) break;
+      std::string_view head = At(p);
+      uint64_t len = GetLittleEndian(head, 4);
+      uint64_t ts = GetLittleEndian(head.substr(8), 8);
+      // Cheap tests first: the CRC runs only where a record could fit and
+      // its ts could follow last_ts (within about a year of microseconds).
+      if (len > size_ - p - kHeaderBytes || ts <= last_ts || ts - last_ts > (uint64_t{1} << 45)) {
+        continue;
+      }
+      FQL_ASSIGN_OR_RETURN(bool good, Decode(p, &rec));
+      if (good) return true;
+    }
+    return false;
   }
 
  private:

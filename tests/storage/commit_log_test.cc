@@ -321,6 +321,31 @@ TEST(CommitLogTest, ReadsSegmentsThroughAWindowSmallerThanARecord) {
   EXPECT_EQ(ReplayAll(**log), written);
 }
 
+TEST(CommitLogTest, ADamagedLengthBeforeValidRecordsIsAnErrorNotATornTail) {
+  // Record 3's length says it runs past the end of the file, or ends
+  // inside itself: either way records 4..10 follow, and cutting them would
+  // lose acknowledged commits.
+  for (uint32_t bad_len : {0x3FFFFFFFu, 5u}) {
+    TempDir tmp;
+    std::string segment = WriteTenRecords(tmp.log_dir());
+    uintmax_t third = 16 + PayloadFor(1).size() + 16 + PayloadFor(2).size();
+    uintmax_t bytes = fs::file_size(segment);
+    {
+      std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(third));
+      char len[4];
+      for (int k = 0; k < 4; ++k) len[k] = static_cast<char>((bad_len >> (8 * k)) & 0xFF);
+      f.write(len, 4);
+      ASSERT_TRUE(f.good());
+    }
+    Result<std::unique_ptr<CommitLog>> log = CommitLog::Open(tmp.log_dir(), Durability::kAsync);
+    ASSERT_FALSE(log.ok()) << bad_len;
+    EXPECT_NE(log.status().description().find("offset " + std::to_string(third)), std::string::npos)
+        << log.status().ToString();
+    EXPECT_EQ(fs::file_size(segment), bytes);  // not cut
+  }
+}
+
 // Fills a log with records 1..30 of 40-byte payloads in 100-byte segments (two records each).
 std::vector<std::string> WriteSmallSegments(const std::string& dir, Durability durability) {
   auto log = OpenOrDie(dir, durability, 100);
