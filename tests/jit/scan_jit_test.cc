@@ -6,87 +6,11 @@
 
 #include <cstdio>
 
-#include "common/time_codec.h"
-#include "common/value_printer.h"
-#include "compiler/frontend/binder.h"
-#include "compiler/frontend/parser.h"
-#include "executor/database.h"
-#include "executor/explain.h"
-#include "executor/internal/jit_loop.h"
 #include "tests/jit/random_expr.h"
-#include "tests/scratch_dir.h"
+#include "tests/jit/scan_fixture.h"
 
 namespace fqldb::executor {
 namespace {
-
-class ScanJitTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_NE(internal::SharedLoopJit(), nullptr);
-    DatabaseOptions options;
-    options.sync = false;
-    auto db = Database::Open(dir_.path(), options);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    ASSERT_EQ(Run("Select('name', CreateCollection({name: 'orders'}))", JitMode::kOff), "'orders'");
-    // 300 orders: totals 0..299 (every 7th a double), a status, and items;
-    // every 50th has no total.
-    ASSERT_EQ(
-        Run("Count(Foreach(Range_(300), i => Create(Ref(Collection('orders'), Add(i, 1)), "
-            "{data: If(Equals(Modulo(i, 50), 49), {status: 'lost'}, {total: If(Equals(Modulo(i, "
-            "7), 0), Add(i, 0.5), i), status: If(Equals(Modulo(i, 3), 0), 'open', 'shipped'), "
-            "items: [i, {qty: Modulo(i, 5)}]})})))",
-            JitMode::kOff),
-        "300");
-  }
-
-  // The query's value as FQL, or its error with the position. `explain`
-  // (optional) receives the run's --explain report.
-  std::string Run(std::string text, JitMode mode, std::string* explain = nullptr) {
-    // Range_(n): an array 0..n-1 built by the test, not an FQL builtin.
-    if (auto at = text.find("Range_(300)"); at != std::string::npos) {
-      std::string arr = "[";
-      for (int i = 0; i < 300; ++i) arr += (i ? "," : "") + std::to_string(i);
-      text.replace(at, 11, arr + "]");
-    }
-    auto parsed = frontend::ParseScript(text);
-    if (!parsed.ok()) return "parse: " + parsed.errors[0].ToString();
-    auto bound = frontend::Bind(*parsed.script->queries.at(0), {});
-    if (!bound.ok()) return "bind: " + bound.status().ToString();
-    RunOptions run;
-    run.now = NowTimestamp();
-    run.timeout = timeout_;
-    run.jit = mode;
-    ExplainLog log;
-    if (explain) run.explain = &log;
-    auto r = db_->Execute(*bound, {}, run);
-    if (explain) *explain = RenderExplain(**bound, log, std::chrono::nanoseconds(0), 0, 0);
-    return r.ok() ? ToFql(*r)
-                  : r.status().ToString() + " at " + std::to_string(r.status().source_pos().line) +
-                        ":" + std::to_string(r.status().source_pos().column);
-  }
-
-  static uint64_t Runs() {
-    jit::JitStats s = internal::SharedLoopJit()->stats();
-    return s.compiles + s.hits;
-  }
-
-  // Runs `text` interpreted and compiled; both must agree. Returns the
-  // compiled run's outcome; `compiled` says whether it ran as compiled code.
-  std::string Both(const std::string& text, bool* compiled = nullptr,
-                   std::string* explain = nullptr) {
-    std::string off = Run(text, JitMode::kOff);
-    uint64_t before = Runs();
-    std::string on = Run(text, JitMode::kAlways, explain);
-    if (compiled) *compiled = Runs() > before;
-    EXPECT_EQ(off, on) << text;
-    return on;
-  }
-
-  std::chrono::milliseconds timeout_ = std::chrono::seconds(30);
-  testing_support::ScratchDir dir_{"scan_jit"};
-  std::unique_ptr<Database> db_;
-};
 
 TEST_F(ScanJitTest, CountMapAndReduceOverFilteredScansRunCompiled) {
   bool compiled = false;
@@ -494,93 +418,6 @@ TEST_F(ScanJitTest, DestructuredEntriesAndLetBoundDocumentsReadStoredBytes) {
   EXPECT_NE(Both("Map(Documents(Collection('orders')), Lambda(['a', 'b'], 1))")
                 .find("Lambda expects an array with 2 elements. Ref provided."),
             std::string::npos);
-}
-
-TEST_F(ScanJitTest, PaginateOverAFilterTestsEntriesWithCompiledCode) {
-  ASSERT_EQ(Run("Select('name', CreateIndex({name: 'status_refs', source: Collection('orders'), "
-                "terms: [{field: ['data', 'status']}], values: [{field: ['data', 'total']}, "
-                "{field: ['ref']}]}))",
-                JitMode::kOff),
-            "'status_refs'");
-  constexpr const char* kCompiled = "compiled filter:";
-  bool compiled = false;
-  std::string explain;
-  // Pages of a filtered scan, their cursors, and a page after a cursor.
-  std::string page = Both(
-      "Paginate(Filter(Documents(Collection('orders')), o => GT(Select(['data', 'total'], Get(o), "
-      "0), 280)), {size: 3})",
-      &compiled, &explain);
-  EXPECT_EQ(page.substr(0, 59), "{ after: [ Ref(Collection(\"orders\"), \"284\") ], data: [ Ref(")
-      << page;
-  EXPECT_TRUE(compiled);
-  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
-  EXPECT_EQ(Both("Select('data', Paginate(Filter(Documents(Collection('orders')), o => "
-                 "GT(Select(['data', 'total'], Get(o), 0), 280)), {size: 2, after: "
-                 "Ref(Collection('orders'), '297')}))",
-                 &compiled),
-            "[ Ref(Collection(\"orders\"), \"297\"), Ref(Collection(\"orders\"), \"298\") ]");
-  EXPECT_TRUE(compiled);
-  // Over an index range with values, destructured, reading the document.
-  EXPECT_EQ(Both("Select('data', Paginate(Filter(Match(Index('status_refs'), 'open'), "
-                 "Lambda(['t', 'r'], Equals(Select(['data', 'items', 1, 'qty'], Get(Var('r'))), "
-                 "4))), {size: 3}))",
-                 &compiled, &explain),
-            "[ [ 9, Ref(Collection(\"orders\"), \"10\") ], [ 24, Ref(Collection(\"orders\"), "
-            "\"25\") ], [ 39, Ref(Collection(\"orders\"), \"40\") ] ]");
-  EXPECT_TRUE(compiled);
-  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
-  // Errors are the interpreter's, at the same place.
-  EXPECT_NE(Both("Paginate(Filter(Documents(Collection('orders')), o => Select(['data', "
-                 "'total'], Get(o), 0)))")
-                .find("Boolean expected, "),
-            std::string::npos);
-  EXPECT_NE(Both("Paginate(Filter(Documents(Collection('orders')), o => GT(Select(['data', "
-                 "'total'], Get(o)), 0)))")
-                .find("not found"),
-            std::string::npos);
-  // The query's writes between the entries a Filter tests: the outer
-  // filter (interpreted: it writes) raises the next order's total out of
-  // the inner one, whose compiled test must see that as Get does, not the
-  // version the scan started with. Every other order is kept (1, 3, 5, 7).
-  // Compiled only: the query commits its writes, so it runs once.
-  uint64_t runs = Runs();
-  EXPECT_EQ(Run("Select(['data', 3], Paginate(Filter(Filter(Documents(Collection('orders')), o "
-                "=> LT(Select(['data', 'total'], Get(o), 0), 1000)), o => Do(Update(Ref("
-                "Collection('orders'), ToString(Add(ToInteger(Select('id', o)), 1))), {data: "
-                "{total: 5000}}), true)), {size: 5}))",
-                JitMode::kAlways, &explain),
-            "Ref(Collection(\"orders\"), \"7\")");
-  EXPECT_GT(Runs(), runs);
-  EXPECT_NE(explain.find(kCompiled), std::string::npos) << explain;
-  // In auto mode a small read stays interpreted until its shape is hot.
-  std::string q =
-      "Paginate(Filter(Documents(Collection('orders')), o => LTE(Select(['data', 'items', 1, "
-      "'qty'], Get(o), 9), 0)), {size: 4})";
-  uint64_t before = Runs();
-  std::string first = Run(q, JitMode::kAuto, &explain);
-  EXPECT_EQ(Runs(), before) << explain;
-  EXPECT_EQ(explain.find(kCompiled), std::string::npos) << explain;
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(Run(q, JitMode::kAuto), first);
-  EXPECT_GT(Runs(), before) << "a hot shape should compile";
-}
-
-TEST_F(ScanJitTest, FiltersReadEntryByEntryStopAtTheDeadline) {
-  // 20,000 documents, none of which the filter keeps: Paginate never gets
-  // an entry to count, so only the Filter's own checks can stop it.
-  std::string ids = "[";
-  for (int i = 0; i < 20000; ++i) ids += (i ? "," : "") + std::to_string(i);
-  ASSERT_EQ(Run("Select('name', CreateCollection({name: 'many'}))", JitMode::kOff), "'many'");
-  ASSERT_EQ(Run("Count(Foreach(" + ids + "], i => Create(Collection('many'), {data: {n: i}})))",
-                JitMode::kOff),
-            "20000");
-  std::string q =
-      "Paginate(Filter(Documents(Collection('many')), o => LT(Select(['data', 'n'], Get(o)), "
-      "-1)))";
-  EXPECT_EQ(Run(q, JitMode::kAlways), "{ data: [] }");
-  timeout_ = std::chrono::milliseconds(1);
-  std::string late =
-      Run("Let({x: Count(Documents(Collection('many')))}, " + q + ")", JitMode::kAlways);
-  EXPECT_NE(late.find("time"), std::string::npos) << late;
 }
 
 TEST_F(ScanJitTest, AutoModeInterpretsSmallScansUntilTheyAreHot) {
