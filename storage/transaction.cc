@@ -18,9 +18,11 @@ using internal::DocValue;
 using internal::Hash;
 using internal::IndexedDoc;
 using internal::kDocTag;
+using internal::kDocValueHeader;
 using internal::kIndexTag;
 using internal::Prefix;
 using internal::PutBigEndian64;
+using internal::StoredBody;
 using internal::Successor;
 using internal::Version;
 using internal::VisibleIterator;
@@ -63,9 +65,8 @@ class MergeCursor : public EntryCursor {
   std::optional<StoredVersion> stored() const override {
     if (txn_ == nullptr || !valid_ || txn_->doc_writes() != doc_writes_) return std::nullopt;
     internal::VersionView v = merge_.version();
-    // The stored value is the action byte, the 8-byte uid, then the body.
-    if (v.action() == Action::kDelete || v.value.size() < 9) return std::nullopt;
-    return StoredVersion{v.ts, v.value.substr(9), at_};
+    if (v.action() == Action::kDelete || v.value.size() < kDocValueHeader) return std::nullopt;
+    return StoredVersion{v.ts, StoredBody(v.value), at_};
   }
 
  private:
@@ -147,19 +148,23 @@ Result<std::optional<DocRecord>> Transaction::Read(const DocAddress& addr,
     }
     return std::optional<DocRecord>();
   }
-  if (snapshot) {
-    auto own = writes_.find(key);
-    if (own != writes_.end()) {
-      FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(provisional_ts_, own->second.value));
-      return std::optional<DocRecord>(std::move(r));
-    }
-    request_.read_keys.push_back(key);
-  }
-  const auto& part = engine_.partition(DocPartition(addr));
-  FQL_ASSIGN_OR_RETURN(std::optional<Version> v, part.Latest(key, snapshot ? read_ts_ : *at));
+  FQL_ASSIGN_OR_RETURN(std::optional<Version> v, VisibleVersion(addr, key, at));
   if (!v) return std::optional<DocRecord>();
   FQL_ASSIGN_OR_RETURN(DocRecord r, DecodeDocRecord(v->ts, v->value));
   return std::optional<DocRecord>(std::move(r));
+}
+
+Result<std::optional<Version>> Transaction::VisibleVersion(const DocAddress& addr,
+                                                           const std::string& key,
+                                                           std::optional<uint64_t> at) {
+  bool snapshot = !at || *at >= read_ts_;
+  if (snapshot) {
+    if (auto own = writes_.find(key); own != writes_.end()) {
+      return std::optional<Version>(Version{provisional_ts_, own->second.value});
+    }
+    request_.read_keys.push_back(key);
+  }
+  return engine_.partition(DocPartition(addr)).Latest(key, snapshot ? read_ts_ : *at);
 }
 
 Result<std::optional<std::pair<uint64_t, std::string>>> Transaction::ReadStored(
@@ -169,22 +174,9 @@ Result<std::optional<std::pair<uint64_t, std::string>>> Transaction::ReadStored(
   if (EditedHistory(key) != nullptr) {
     return Status(ErrorCode::kUnsupported, "this transaction edited the document's history");
   }
-  bool snapshot = !at || *at >= read_ts_;
-  std::optional<Version> v;
-  if (snapshot) {
-    if (auto own = writes_.find(key); own != writes_.end()) {
-      v = Version{provisional_ts_, own->second.value};
-    } else {
-      request_.read_keys.push_back(key);
-    }
-  }
-  if (!v) {
-    FQL_ASSIGN_OR_RETURN(
-        v, engine_.partition(DocPartition(addr)).Latest(key, snapshot ? read_ts_ : *at));
-  }
-  // The stored value is the action byte, the 8-byte uid, then the body.
-  if (!v || v->action() == Action::kDelete || v->value.size() < 9) return Stored();
-  return Stored(std::make_pair(v->ts, v->value.substr(9)));
+  FQL_ASSIGN_OR_RETURN(std::optional<Version> v, VisibleVersion(addr, key, at));
+  if (!v || v->action() == Action::kDelete || v->value.size() < kDocValueHeader) return Stored();
+  return Stored(std::make_pair(v->ts, std::string(StoredBody(v->value))));
 }
 
 Result<std::vector<DocRecord>> Transaction::History(const DocAddress& addr,

@@ -347,6 +347,12 @@ class Transaction {
   std::map<std::string, std::vector<DocRecord>, std::less<>> edited_;
   // The edited history of `key` (oldest first), or nullptr.
   const std::vector<DocRecord>* EditedHistory(std::string_view key) const;
+  // The version of document `addr` (whose key is `key`) a read at `at`
+  // sees: this transaction's own write at the snapshot, else the
+  // partition's (the key then noted for conflicts).
+  Result<std::optional<internal::Version>> VisibleVersion(const DocAddress& addr,
+                                                          const std::string& key,
+                                                          std::optional<uint64_t> at);
   CommitRequest request_;
 };
 

@@ -12,6 +12,7 @@ namespace fqldb::storage {
 
 using internal::kDocTag;
 using internal::Prefix;
+using internal::StoredBody;
 using internal::Successor;
 using internal::Version;
 using internal::VersionMerge;
@@ -25,10 +26,7 @@ class DocStreamBase : public DocStream {
   DocStreamBase(Value coll_ref, size_t skip) : coll_ref_(std::move(coll_ref)), skip_(skip) {}
   bool Valid() const override { return valid_; }
   uint64_t ts() const override { return version().ts; }
-  std::string_view body() const override {
-    std::string_view v = version().value;
-    return v.size() < 9 ? std::string_view() : v.substr(9);  // after the action and uid
-  }
+  std::string_view body() const override { return StoredBody(version().value); }
   Result<Value> ref() const override {
     std::string_view rest = key().substr(skip_);
     FQL_ASSIGN_OR_RETURN(std::string id, DecodeRefId(&rest));

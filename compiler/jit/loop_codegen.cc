@@ -64,11 +64,7 @@ void CodeGen::EnterLambda(int index, int param, const TV* elem) {
   // The interpreter's binding: the element must be an array of exactly
   // as many values as there are names.
   uint32_t n = static_cast<uint32_t>(lambda.params.size());
-  llvm::Value* out;
-  {
-    llvm::IRBuilder<> eb(entry_, entry_->begin());
-    out = eb.CreateAlloca(tagged_, b_.getInt32(n), "params");
-  }
+  llvm::Value* out = TaggedSlots(n, "params");
   TV x = elem ? *elem : ScanElement();
   Check(b_.CreateCall(bind_, {rt_, b_.getInt32(static_cast<uint32_t>(index)), TaggedArray({x}),
                               b_.getInt32(n), b_.CreateBitCast(out, ptr_)}));
@@ -396,11 +392,14 @@ TV CodeGen::LoadTaggedStruct(llvm::Value* tagged) {
             b_.CreateLoad(ptr_, b_.CreateStructGEP(tagged_, tagged, 2))};
 }
 
+llvm::AllocaInst* CodeGen::TaggedSlots(uint32_t n, const char* name) {
+  llvm::IRBuilder<> eb(entry_, entry_->begin());
+  return eb.CreateAlloca(tagged_, b_.getInt32(n), name);
+}
+
 // An array of Tagged for a runtime call, in an entry-block alloca.
 llvm::Value* CodeGen::TaggedArray(const std::vector<TV>& vals) {
-  llvm::IRBuilder<> eb(entry_, entry_->begin());
-  llvm::AllocaInst* arr = eb.CreateAlloca(
-      tagged_, b_.getInt32(static_cast<uint32_t>(std::max<size_t>(1, vals.size()))));
+  llvm::AllocaInst* arr = TaggedSlots(static_cast<uint32_t>(std::max<size_t>(1, vals.size())));
   for (size_t i = 0; i < vals.size(); ++i) {
     llvm::Value* slot = b_.CreateConstGEP1_64(tagged_, arr, i);
     b_.CreateStore(vals[i].kind, b_.CreateStructGEP(tagged_, slot, 0));

@@ -58,8 +58,7 @@ TV CodeGen::Lower(const BoundNode& n, int depth) {
       if (int site = lazy_.at(static_cast<size_t>(v.slot)); site >= 0) {
         return LowerDocRead(static_cast<uint32_t>(site));
       }
-      const auto& local = locals_.at(static_cast<size_t>(v.slot));
-      return local ? *local : Scalar(ValueKind::kNull, b_.getInt64(0));
+      return Local(static_cast<size_t>(v.slot));
     }
     case BoundKind::kLet: {
       const auto& l = n.Cast<BoundLet>();
@@ -129,7 +128,7 @@ std::vector<TV> CodeGen::Frame(const BoundNode& subtree) {
     } else if (lazy_[i] >= 0 && UsesSlot(subtree, static_cast<int>(i))) {
       frame.push_back(LowerDocRead(static_cast<uint32_t>(lazy_[i])));
     } else {
-      frame.push_back(locals_[i] ? *locals_[i] : Scalar(ValueKind::kNull, b_.getInt64(0)));
+      frame.push_back(Local(i));
     }
   }
   return frame;
@@ -138,8 +137,7 @@ std::vector<TV> CodeGen::Frame(const BoundNode& subtree) {
 llvm::Value* CodeGen::DocRef(uint32_t site) {
   int slot = plan_.doc_ref_slot.at(site);
   if (slot < 0) return Null();
-  const auto& local = locals_.at(static_cast<size_t>(slot));
-  return TaggedArray({local ? *local : Scalar(ValueKind::kNull, b_.getInt64(0))});
+  return TaggedArray({Local(static_cast<size_t>(slot))});
 }
 
 // Built where it is used (rarely: most scans read only fields), so that
@@ -151,11 +149,7 @@ TV CodeGen::ScanElement() {
 }
 
 TV CodeGen::LowerDocRead(uint32_t site) {
-  llvm::Value* tagged;
-  {
-    llvm::IRBuilder<> eb(entry_, entry_->begin());
-    tagged = eb.CreateAlloca(tagged_, nullptr, "doc.value");
-  }
+  llvm::Value* tagged = TaggedSlots(1, "doc.value");
   llvm::Value* rc = b_.CreateCall(doc_read_, {rt_, b_.getInt32(site), DocRef(site),
                                               b_.CreateBitCast(tagged, ptr_), Temp(site)});
   llvm::BasicBlock* fast = Block("doc.fast");

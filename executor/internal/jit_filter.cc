@@ -57,7 +57,7 @@ class FilterTester {
     rt_->doc_parsed = false;
     rt_->error = Status::Ok();
     Value acc;
-    int64_t n = code_->fn()(rt_.get(), nullptr, 0, inputs_.data(), temps_.data(), &acc, nullptr);
+    int64_t n = code_->fn()(rt_.get(), nullptr, 0, inputs_->data(), temps_.data(), &acc, nullptr);
     if (stream_->Valid()) stream_->Next();  // forget the document it may have read
     if (n == 0 || n == 1) return n == 1;
     if (n == -1 && rt_->error.code() == ErrorCode::kTimeout) return rt_->error;
@@ -118,9 +118,7 @@ class FilterTester {
     done_ = true;
     rt_ = std::make_unique<LoopRuntime>(interp, *plan_);
     rt_->envs = {env_, &no_frame_};
-    captured_ = CapturedValues(*plan_, rt_->envs);
-    inputs_.assign(plan_->consts.begin(), plan_->consts.end());
-    for (const Value& v : captured_) inputs_.push_back(&v);
+    inputs_.emplace(*plan_, rt_->envs);
     temps_.resize(plan_->sites.size() + 1);
     auto one = std::make_unique<OneEntryCursor>();
     one_ = one.get();
@@ -142,8 +140,7 @@ class FilterTester {
   FramePtr no_frame_;
   std::shared_ptr<const jit::CompiledLoop> code_;
   std::unique_ptr<LoopRuntime> rt_;
-  std::vector<Value> captured_;
-  std::vector<const Value*> inputs_;
+  std::optional<LoopInputs> inputs_;
   std::vector<Value> temps_;
   OneEntryCursor* one_ = nullptr;  // owned by stream_
   std::unique_ptr<storage::DocStream> stream_;

@@ -361,17 +361,16 @@ const std::vector<bool>& ImplementedBuiltins() {
   return table;
 }
 
-std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
-                                  const std::vector<const FramePtr*>& envs) {
-  std::vector<Value> captured;
-  captured.reserve(plan.captures.size());
+LoopInputs::LoopInputs(const jit::LoopPlan& plan, const std::vector<const FramePtr*>& envs)
+    : pointers_(plan.consts.begin(), plan.consts.end()) {
+  captured_.reserve(plan.captures.size());
   for (const auto& [lambda, hops, slot] : plan.captures) {
     const Frame* f = envs.at(static_cast<size_t>(lambda))->get();
     for (int h = 1; h < hops && f; ++h) f = f->parent.get();
     bool ok = f && static_cast<size_t>(slot) < f->slots.size();
-    captured.push_back(ok ? f->slots[static_cast<size_t>(slot)] : Value());
+    captured_.push_back(ok ? f->slots[static_cast<size_t>(slot)] : Value());
   }
-  return captured;
+  for (const Value& v : captured_) pointers_.push_back(&v);
 }
 
 namespace {
@@ -523,9 +522,7 @@ std::optional<Result<Value>> RunCompiledLoop(Interp& interp, CallContext& ctx,
 
   LoopRuntime rt(interp, plan);
   rt.envs = {env};
-  std::vector<const Value*> inputs(plan.consts.begin(), plan.consts.end());
-  std::vector<Value> captured = CapturedValues(plan, rt.envs);
-  for (const Value& v : captured) inputs.push_back(&v);
+  LoopInputs inputs(plan, rt.envs);
   std::vector<Value> temps(plan.sites.size());
   Value acc = plan.kind == jit::LoopKind::kReduce ? ctx.arg(1) : Value();
   // Map writes its output in place (n null Values); Filter gathers the

@@ -54,9 +54,19 @@ struct LoopRuntime {
 // Which builtins the runtime implements (indexed by BuiltinId).
 const std::vector<bool>& ImplementedBuiltins();
 
-// The values of `plan`'s captured variables, read from each lambda's frame.
-std::vector<Value> CapturedValues(const jit::LoopPlan& plan,
-                                  const std::vector<const FramePtr*>& envs);
+// A LoopFn's `inputs`: `plan`'s constants, then the values of its captured
+// variables, read from each lambda's frame (`envs`) and held here.
+class LoopInputs {
+ public:
+  LoopInputs(const jit::LoopPlan& plan, const std::vector<const FramePtr*>& envs);
+  LoopInputs(const LoopInputs&) = delete;  // pointers_ points into captured_
+  LoopInputs& operator=(const LoopInputs&) = delete;
+  const Value* const* data() const { return pointers_.data(); }
+
+ private:
+  std::vector<Value> captured_;
+  std::vector<const Value*> pointers_;
+};
 
 // The compiled code for `plan`: from the shared cache, or compiled now when
 // the mode asks for it, or `large()` (the input is expected to be big; asked

@@ -67,9 +67,7 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
 
   LoopRuntime rt(interp, *plan);
   rt.envs = std::move(envs);
-  std::vector<const Value*> inputs(plan->consts.begin(), plan->consts.end());
-  std::vector<Value> captured = CapturedValues(*plan, rt.envs);
-  for (const Value& v : captured) inputs.push_back(&v);
+  LoopInputs inputs(*plan, rt.envs);
   std::vector<Value> temps(plan->sites.size() + 1);  // and the element's
   // Only Count and Sum may see the documents in any order: their results
   // cannot tell (a sum of longs whose magnitudes stay within a long is the

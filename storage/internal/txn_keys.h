@@ -48,6 +48,15 @@ inline std::string Successor(std::string prefix) {
   return prefix;
 }
 
+// A document version's stored value: the action byte, the 8-byte uid, then
+// the body (see DocValue).
+inline constexpr size_t kDocValueHeader = 9;
+
+// The body part of a stored document version (empty when too short to have one).
+inline std::string_view StoredBody(std::string_view value) {
+  return value.size() < kDocValueHeader ? std::string_view() : value.substr(kDocValueHeader);
+}
+
 inline std::string DocValue(Action action, uint64_t uid, const std::string& body) {
   std::string v(1, static_cast<char>(action));
   PutLittleEndian(uid, 8, &v);
@@ -56,7 +65,7 @@ inline std::string DocValue(Action action, uint64_t uid, const std::string& body
 }
 
 inline Result<DocRecord> DecodeDocRecord(uint64_t ts, std::string_view value) {
-  if (value.size() < 9 || static_cast<uint8_t>(value[0]) > 2) {
+  if (value.size() < kDocValueHeader || static_cast<uint8_t>(value[0]) > 2) {
     return Status(ErrorCode::kInternal, "corrupt document version");
   }
   DocRecord r;
@@ -64,7 +73,7 @@ inline Result<DocRecord> DecodeDocRecord(uint64_t ts, std::string_view value) {
   r.action = static_cast<Action>(value[0]);
   r.uid = GetLittleEndian(value.substr(1, 8), 8);
   if (r.action != Action::kDelete) {
-    FQL_ASSIGN_OR_RETURN(r.body, DecodeDocument(value.substr(9)));
+    FQL_ASSIGN_OR_RETURN(r.body, DecodeDocument(StoredBody(value)));
   }
   return r;
 }

@@ -56,6 +56,9 @@ class CodeGen {
   }
   llvm::Value* Truth(const TV& v) { return b_.CreateTrunc(v.bits, i1_); }
   llvm::Value* AsDouble(llvm::Value* bits) { return b_.CreateBitCast(bits, f64_); }
+  // Room for `n` Tagged in an entry-block alloca (so that a loop does not
+  // grow the stack).
+  llvm::AllocaInst* TaggedSlots(uint32_t n, const char* name = "");
   // An array of Tagged for a runtime call, in an entry-block alloca.
   llvm::Value* TaggedArray(const std::vector<TV>& vals);
   // Writes `v` into the output slot `dst` (a null Value).
@@ -102,6 +105,11 @@ class CodeGen {
   std::vector<TV> Frame(const frontend::BoundNode& subtree);
   // The element parameter of a scan's lambda (the document's ref).
   TV ScanElement();
+  // Local `slot` of the current lambda (null when never bound).
+  TV Local(size_t slot) {
+    const auto& local = locals_.at(slot);
+    return local ? *local : Scalar(ValueKind::kNull, b_.getInt64(0));
+  }
   // The captured variable (lambda, hops, slot) from the inputs.
   TV Captured(int hops, int slot);
 
