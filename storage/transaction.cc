@@ -232,6 +232,11 @@ Status Transaction::Write(const DocAddress& addr, const Value& ref, Action actio
       // committed version (an index made later in it has no entries for
       // it yet); later writes only change where it ends.
       Defer(*def, addr, ref, writes_.count(key) ? std::nullopt : old, action, body);
+      // Reads later in this transaction see the entries at the provisional
+      // ts (an own earlier write's entries are replaced, as old_doc has it).
+      FQL_RETURN_IF_ERROR(PutEntries(*def, ref, addr, old_doc ? &*old_doc : nullptr,
+                                     new_doc ? &*new_doc : nullptr, /*check_unique=*/true,
+                                     &provisional_entries_));
       continue;
     }
     FQL_RETURN_IF_ERROR(
@@ -275,7 +280,7 @@ void Transaction::Defer(const IndexDef& def, const DocAddress& addr, const Value
 
 Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::PartitionWrite>* out) {
   // PutEntries buffers into writes_; collect what it adds on its own.
-  std::map<std::string, Buffered, std::less<>> kept;
+  Buffer kept;
   kept.swap(writes_);
   Status st;
   for (const auto& [key, d] : deferred_) {
@@ -303,17 +308,20 @@ Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::Partition
 Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
                                   const DocRecord& record) {
   if (record.action == Action::kDelete) return Status::Ok();
-  if (IndexReadsTs(def) && writes_.count(DocKey(addr))) {
-    // Written in this transaction: its ts is not known yet.
-    Defer(def, addr, ref, std::nullopt, record.action, record.body);
-    return Status::Ok();
-  }
   Value doc = IndexedDoc(ref, record.ts, record.body);
+  if (IndexReadsTs(def) && writes_.count(DocKey(addr))) {
+    // Written in this transaction: its ts is not known yet. Its reads see
+    // the entries at the provisional ts (record.ts).
+    Defer(def, addr, ref, std::nullopt, record.action, record.body);
+    return PutEntries(def, ref, addr, nullptr, &doc, /*check_unique=*/true, &provisional_entries_);
+  }
   return PutEntries(def, ref, addr, nullptr, &doc);
 }
 
 Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
-                               const Value* old_doc, const Value* new_doc, bool check_unique) {
+                               const Value* old_doc, const Value* new_doc, bool check_unique,
+                               Buffer* into) {
+  Buffer& out = into != nullptr ? *into : writes_;
   std::vector<internal::IndexEntryKey> old_entries, new_entries;
   if (old_doc) {
     FQL_ASSIGN_OR_RETURN(old_entries, internal::ExtractEntries(def, ref, addr.coll, *old_doc));
@@ -332,7 +340,7 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
     if (new_keys.count(e.terms_key + e.order_key)) continue;
     std::string value(1, static_cast<char>(Action::kDelete));
     value += e.payload;
-    writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
+    out[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
   }
   for (const auto& e : new_entries) {
     if (old_keys.count(e.terms_key + e.order_key)) continue;
@@ -340,7 +348,7 @@ Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocA
       FQL_RETURN_IF_ERROR(CheckUnique(def, e.terms, e.values_key, ref));
     std::string value(1, static_cast<char>(Action::kCreate));
     value += e.payload;
-    writes_[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
+    out[prefix + e.terms_key + e.order_key] = Buffered{partition_of(e), std::move(value)};
   }
   return Status::Ok();
 }
@@ -380,14 +388,12 @@ internal::VersionMerge Transaction::Merge(const std::vector<uint32_t>& parts, co
   std::string end = bounds.stop.empty() ? Successor(prefix) : prefix + bounds.stop;
   std::vector<std::unique_ptr<VisibleIterator>> its;
   for (uint32_t p : parts) its.push_back(engine_.partition(p).Scan(begin, end, ts, bounds.reverse));
+  if (snapshot) request_.read_ranges.push_back(internal::KeyRange{begin, end});
   std::vector<std::pair<std::string, Version>> own;
-  if (snapshot) {
-    request_.read_ranges.push_back(internal::KeyRange{begin, end});
-    for (auto it = writes_.lower_bound(begin); it != writes_.end() && it->first < end; ++it) {
-      own.emplace_back(it->first, Version{provisional_ts_, it->second.value});
-    }
-    if (bounds.reverse) std::reverse(own.begin(), own.end());
+  for (OwnVersion& o : Own(begin, end, snapshot, ts)) {
+    own.emplace_back(std::move(o.key), std::move(o.version));
   }
+  if (bounds.reverse) std::reverse(own.begin(), own.end());
   return VersionMerge(std::move(its), std::move(own), bounds.reverse);
 }
 
@@ -427,20 +433,45 @@ Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
     }
     FQL_RETURN_IF_ERROR(it->status());
   }
-  if (!snapshot) return n;
-  request_.read_ranges.push_back(internal::KeyRange{begin, end});
-  // This transaction's own writes replace what storage holds for them.
-  for (auto it = writes_.lower_bound(begin); it != writes_.end() && it->first < end; ++it) {
+  if (snapshot) request_.read_ranges.push_back(internal::KeyRange{begin, end});
+  // What this transaction changed replaces what storage holds for it.
+  for (const OwnVersion& o : Own(begin, end, snapshot, ts)) {
     FQL_ASSIGN_OR_RETURN(std::optional<Version> stored,
-                         engine_.partition(it->second.partition).Latest(it->first, read_ts_));
+                         engine_.partition(o.partition).Latest(o.key, ts));
     bool was = stored && stored->action() != Action::kDelete;
-    bool is = Version{0, it->second.value}.action() != Action::kDelete;
+    bool is = o.version.action() != Action::kDelete;
     // Never below zero, even if a concurrent past-ts history edit changed
     // what Latest sees after the scan counted.
     if (is && !was) ++n;
     if (was && !is && n > 0) --n;
   }
   return n;
+}
+
+std::vector<Transaction::OwnVersion> Transaction::Own(std::string_view begin, std::string_view end,
+                                                      bool snapshot, uint64_t ts) const {
+  std::vector<OwnVersion> out;
+  if (snapshot) {
+    for (const Buffer* buffer : {&writes_, &provisional_entries_}) {
+      for (auto it = buffer->lower_bound(begin); it != buffer->end() && it->first < end; ++it) {
+        out.push_back(OwnVersion{it->first, Version{provisional_ts_, it->second.value},
+                                 it->second.partition});
+      }
+    }
+  }
+  for (auto it = edited_keys_.lower_bound(begin); it != edited_keys_.end() && it->first < end;
+       ++it) {
+    Version v{ts, std::string()};  // no version at or before ts: hidden
+    for (const Version& e : it->second.versions) {
+      if (e.ts <= ts) v = e;
+    }
+    out.push_back(OwnVersion{it->first, std::move(v), it->second.partition});
+  }
+  // The three sources never share a key: a document is written or edited,
+  // not both, and its entries follow it.
+  std::sort(out.begin(), out.end(),
+            [](const OwnVersion& a, const OwnVersion& b) { return a.key < b.key; });
+  return out;
 }
 
 std::vector<uint32_t> Transaction::AllPartitions() const {

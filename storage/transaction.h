@@ -301,8 +301,23 @@ class Transaction {
   // prefix they share.
   Status IndexRange(const IndexDef& def, const Array& terms, std::vector<uint32_t>* parts,
                     std::string* prefix) const;
+  using Buffer = std::map<std::string, Buffered, std::less<>>;
+  // Buffers the entry changes of a document going from `old_doc` to
+  // `new_doc` into `into` (writes_ when null).
   Status PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
-                    const Value* old_doc, const Value* new_doc, bool check_unique = true);
+                    const Value* old_doc, const Value* new_doc, bool check_unique = true,
+                    Buffer* into = nullptr);
+  // A key this transaction changes, as a read at `ts` sees it.
+  struct OwnVersion {
+    std::string key;
+    internal::Version version;  // an empty value hides the key
+    uint32_t partition;
+  };
+  // What this transaction changes in [begin, end) for a read at `ts`,
+  // sorted by key: its writes and the entries they imply (when `snapshot`),
+  // and the keys whose history it edited, as they stand at `ts`.
+  std::vector<OwnVersion> Own(std::string_view begin, std::string_view end, bool snapshot,
+                              uint64_t ts) const;
   using MergeDecoder =
       std::function<Status(std::string_view key, internal::VersionView v, SetEntry* out)>;
   // Every version under `prefix` in `parts`, grouped per logical key
@@ -322,7 +337,11 @@ class Transaction {
   uint64_t read_ts_;
   uint64_t provisional_ts_;
   // This transaction's writes by logical key.
-  std::map<std::string, Buffered, std::less<>> writes_;
+  Buffer writes_;
+  // Entries of indexes over `ts` as reads in this transaction see them: at
+  // the provisional ts. Never committed: FinalizeEntries computes the real
+  // ones from deferred_.
+  Buffer provisional_entries_;
   uint64_t doc_writes_ = 0;
   // Index entries that hold the commit ts (indexes over `ts`): computed
   // when the sequencer assigns it. Per document key: the committed version
@@ -345,6 +364,14 @@ class Transaction {
   // Documents whose history this transaction edited, with the whole edited
   // history (oldest first), which Read and History serve from.
   std::map<std::string, std::vector<DocRecord>, std::less<>> edited_;
+  // Every key whose history this transaction edited (a document's and its
+  // index entries'): where it lives and all its versions at the snapshot
+  // after the edit, oldest first. Set reads serve these keys from here.
+  struct EditedKey {
+    uint32_t partition = 0;
+    std::vector<internal::Version> versions;
+  };
+  std::map<std::string, EditedKey, std::less<>> edited_keys_;
   // The edited history of `key` (oldest first), or nullptr.
   const std::vector<DocRecord>* EditedHistory(std::string_view key) const;
   // The version of document `addr` (whose key is `key`) a read at `at`

@@ -130,8 +130,12 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
         if (!new_entries.versions.count({entry_key, at}))
           put(part, prefix + entry_key, at, std::string(), true);
       }
+      EditedKey& edited = edited_keys_[prefix + entry_key];
+      edited.partition = part;
+      edited.versions.clear();
       for (auto it = new_entries.versions.lower_bound({entry_key, 0});
            it != new_entries.versions.end() && it->first.first == entry_key; ++it) {
+        edited.versions.push_back(Version{it->first.second, it->second.value});
         auto same = have.find(it->first.second);
         if (same != have.end() && same->second == it->second.value) continue;
         put(part, prefix + entry_key, it->first.second, it->second.value, false);
@@ -143,6 +147,13 @@ Status Transaction::EditHistory(const DocAddress& addr, const Value& ref, uint64
           FQL_RETURN_IF_ERROR(CheckUnique(*def, e.terms, e.values_key, ref));
       }
     }
+  }
+  EditedKey& doc = edited_keys_[key];
+  doc.partition = doc_part;
+  for (const DocRecord& r : after) {
+    std::string encoded;
+    if (r.action != Action::kDelete) FQL_RETURN_IF_ERROR(EncodeDocument(r.body, &encoded));
+    doc.versions.push_back(Version{r.ts, DocValue(r.action, r.uid, encoded)});
   }
   edited_.emplace(key, std::move(after));
   return Status::Ok();
@@ -159,26 +170,39 @@ Status Transaction::History(
   bool snapshot = !at || *at >= read_ts_;
   uint64_t ts = snapshot ? read_ts_ : *at;
   std::string end = Successor(prefix);
-  std::map<std::string, std::vector<Version>, std::less<>> own;
-  if (snapshot) {
-    request_.read_ranges.push_back(internal::KeyRange{prefix, end});
-    for (auto it = writes_.lower_bound(prefix); it != writes_.end() && it->first < end; ++it) {
-      own[it->first].push_back(Version{provisional_ts_, it->second.value});
+  if (snapshot) request_.read_ranges.push_back(internal::KeyRange{prefix, end});
+  // This transaction's writes (at the snapshot), and the keys whose history
+  // it edited with their whole edited history up to ts.
+  std::map<std::string, Version, std::less<>> own;
+  std::map<std::string, std::vector<Version>, std::less<>> edited;
+  for (const Buffer* buffer : {&writes_, &provisional_entries_}) {
+    if (!snapshot) break;
+    for (auto it = buffer->lower_bound(prefix); it != buffer->end() && it->first < end; ++it) {
+      own.emplace(it->first, Version{provisional_ts_, it->second.value});
+    }
+  }
+  for (auto it = edited_keys_.lower_bound(prefix); it != edited_keys_.end() && it->first < end;
+       ++it) {
+    std::vector<Version>& vs = edited[it->first];
+    for (const Version& v : it->second.versions) {
+      if (v.ts <= ts) vs.push_back(v);
     }
   }
   // A partition yields each key's versions newest first; collect, flip and
-  // add the transaction's own write.
+  // add the transaction's own write, or take the edited history instead.
   std::string key;
   std::vector<Version> versions;
   auto flush = [&]() -> Status {
     if (key.empty()) return Status::Ok();
     std::reverse(versions.begin(), versions.end());
-    auto mine = own.find(key);
-    if (mine != own.end()) {
-      versions.push_back(std::move(mine->second.front()));
+    if (auto mine = own.find(key); mine != own.end()) {
+      versions.push_back(std::move(mine->second));
       own.erase(mine);
+    } else if (auto ed = edited.find(key); ed != edited.end()) {
+      versions = std::move(ed->second);
+      edited.erase(ed);
     }
-    Status st = fn(key, versions);
+    Status st = versions.empty() ? Status::Ok() : fn(key, versions);
     key.clear();
     versions.clear();
     return st;
@@ -195,7 +219,11 @@ Status Transaction::History(
         }));
     FQL_RETURN_IF_ERROR(flush());
   }
-  for (auto& [k, v] : own) FQL_RETURN_IF_ERROR(fn(k, v));  // keys only this transaction wrote
+  // Keys only this transaction wrote, or gave versions by editing history.
+  for (auto& [k, v] : own) FQL_RETURN_IF_ERROR(fn(k, {v}));
+  for (auto& [k, vs] : edited) {
+    if (!vs.empty()) FQL_RETURN_IF_ERROR(fn(k, vs));
+  }
   return Status::Ok();
 }
 

@@ -149,12 +149,10 @@ std::unique_ptr<DocStream> Transaction::StreamCollection(const Value& coll_ref, 
   bool snapshot = !at || *at >= read_ts_;
   uint64_t ts = snapshot ? read_ts_ : *at;
   std::string end = Successor(prefix);
+  if (snapshot) request_.read_ranges.push_back(internal::KeyRange{prefix, end});
   std::vector<std::pair<std::string, Version>> own;
-  if (snapshot) {
-    request_.read_ranges.push_back(internal::KeyRange{prefix, end});
-    for (auto it = writes_.lower_bound(prefix); it != writes_.end() && it->first < end; ++it) {
-      own.emplace_back(it->first, Version{provisional_ts_, it->second.value});
-    }
+  for (OwnVersion& o : Own(prefix, end, snapshot, ts)) {
+    own.emplace_back(std::move(o.key), std::move(o.version));
   }
   auto open = [this, prefix, end, ts](size_t p) {
     return engine_.partition(static_cast<uint32_t>(p)).Scan(prefix, end, ts, /*reverse=*/false);
