@@ -237,7 +237,23 @@ int Main(int argc, char** argv) {
     }
     options.db_uid = *uid;
   }
-  return cmd == "shell" ? RunShell(options) : RunFiles(options);
+  int code = cmd == "shell" ? RunShell(options) : RunFiles(options);
+  // Indexes created over large collections build after their query commits;
+  // finish them before exiting, and say so while it takes time.
+  bool told = false;
+  Status built = (*db)->WaitForIndexBuilds([&](uint64_t indexed) {
+    if (!told) {
+      std::cerr << "fqldb: finishing background index builds before exiting (Ctrl-C stops "
+                   "them; they resume at the next open)\n";
+      told = true;
+    }
+    std::cerr << "fqldb: " << indexed << " documents indexed\n";
+  });
+  if (!built.ok()) {
+    std::cerr << "fqldb: an index build stopped: " << built.ToString() << "\n";
+    return kExitFailure;
+  }
+  return code;
 }
 
 }  // namespace fqldb::apps

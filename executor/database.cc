@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "executor/explain.h"
+#include "executor/internal/index_build.h"
 #include "executor/internal/schema_cache.h"
 #include "executor/internal/storage_context.h"
 #include "storage/engine.h"
@@ -65,14 +66,44 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   std::unique_ptr<Database> db(new Database());
   db->options_ = options;
   FQL_ASSIGN_OR_RETURN(db->engine_, storage::Engine::Open(dir, eo));
+  Database* self = db.get();
+  db->builder_ = std::make_unique<internal::IndexBuilder>(
+      [self](uint64_t in, const std::function<Status(internal::StorageContext&)>& fn) -> Status {
+        // A build is patient: contention only delays it.
+        while (true) {
+          Result<Value> r =
+              self->Transact(in, [&](internal::StorageContext& sc, uint64_t) -> Result<Value> {
+                FQL_RETURN_IF_ERROR(fn(sc));
+                return Value();
+              });
+          if (r.ok() || r.status().code() != ErrorCode::kContendedTransaction) return r.status();
+        }
+      });
+  // Builds an earlier process did not finish.
+  FQL_RETURN_IF_ERROR(db->builder_->Resume());
   return db;
 }
 
 Database::Database() : schema_cache_(std::make_unique<internal::SchemaCache>()) {}
 Database::~Database() = default;
 
+Status Database::WaitForIndexBuilds(const std::function<void(uint64_t indexed)>& progress) {
+  return builder_->WaitIdle(progress);
+}
+
+uint64_t Database::BackgroundIndexed() const { return builder_->indexed(); }
+
 Result<Value> Database::Execute(const std::shared_ptr<const frontend::BoundQuery>& query,
                                 const std::vector<Value>& params, RunOptions options, uint64_t db) {
+  return Transact(db, [&](internal::StorageContext& sc, uint64_t provisional) {
+    options.storage = &sc;
+    options.now = FromMicros(provisional);
+    if (options.explain) options.explain->Clear();  // report the attempt that counted
+    return Run(query, params, options);
+  });
+}
+
+Result<Value> Database::Transact(uint64_t db, const TxnBody& body) {
   thread_local std::minstd_rand rng(std::random_device{}());
   Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -80,13 +111,13 @@ Result<Value> Database::Execute(const std::shared_ptr<const frontend::BoundQuery
     uint64_t provisional = std::max(NowMicros(), read_ts + 1);
     storage::Transaction txn(*engine_, read_ts, provisional);
     internal::StorageContext sc(txn, db, schema_cache_.get(), engine_->SchemaTs());
-    options.storage = &sc;
-    options.now = FromMicros(provisional);
-    if (options.explain) options.explain->Clear();  // report the attempt that counted
-    Result<Value> result = Run(query, params, options);
+    Result<Value> result = body(sc, provisional);
     if (!result.ok() || !txn.has_writes()) return result;
     Result<uint64_t> ts = txn.Commit();
-    if (ts.ok()) return ReplaceTs(*result, provisional, *ts);
+    if (ts.ok()) {
+      for (const auto& b : sc.index_builds()) builder_->Start({b.db, b.name, b.uid});
+      return ReplaceTs(*result, provisional, *ts);
+    }
     last = ts.status();
     if (last.code() != ErrorCode::kContendedTransaction) return last;
     // Back off a random, growing while so that the conflicting writers spread out.

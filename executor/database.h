@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@ class Engine;
 namespace fqldb::executor {
 
 namespace internal {
+class IndexBuilder;
 class SchemaCache;
+class StorageContext;
 }  // namespace internal
 
 struct DatabaseOptions {
@@ -53,13 +56,31 @@ class Database {
   // Errors: kInvalidRef when it does not exist.
   Result<uint64_t> ResolveDatabase(const std::string& path);
 
+  // Blocks until no index is being built in the background (CreateIndex
+  // over more than 128 documents answers `active: false` and builds it
+  // after committing). Returns the first error a build stopped on since
+  // the last call; that index stays inactive until the next open.
+  // `progress` (optional) hears the documents indexed so far about once a
+  // second while it waits.
+  Status WaitForIndexBuilds(const std::function<void(uint64_t indexed)>& progress = nullptr);
+  // Documents indexed by background builds since the database was opened.
+  uint64_t BackgroundIndexed() const;
+
   storage::Engine& engine() { return *engine_; }
 
  private:
   Database();
+  // Runs `body` as one transaction in database `db`, retrying conflicts up
+  // to max_attempts times; starts the index builds it asked for once it
+  // commits. The commit ts replaces the provisional ts in the result.
+  using TxnBody = std::function<Result<Value>(internal::StorageContext& sc, uint64_t provisional)>;
+  Result<Value> Transact(uint64_t db, const TxnBody& body);
+
   std::unique_ptr<storage::Engine> engine_;
   std::unique_ptr<internal::SchemaCache> schema_cache_;
   DatabaseOptions options_;
+  // Declared last: destroyed (and its thread stopped) first.
+  std::unique_ptr<internal::IndexBuilder> builder_;
 };
 
 }  // namespace fqldb::executor

@@ -306,7 +306,7 @@ Status Transaction::FinalizeEntries(uint64_t ts, std::vector<internal::Partition
 }
 
 Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
-                                  const DocRecord& record) {
+                                  const DocRecord& record, bool only_missing) {
   if (record.action == Action::kDelete) return Status::Ok();
   Value doc = IndexedDoc(ref, record.ts, record.body);
   if (IndexReadsTs(def) && writes_.count(DocKey(addr))) {
@@ -315,7 +315,18 @@ Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, c
     Defer(def, addr, ref, std::nullopt, record.action, record.body);
     return PutEntries(def, ref, addr, nullptr, &doc, /*check_unique=*/true, &provisional_entries_);
   }
-  return PutEntries(def, ref, addr, nullptr, &doc);
+  if (!only_missing) return PutEntries(def, ref, addr, nullptr, &doc);
+  FQL_ASSIGN_OR_RETURN(auto entries, internal::ExtractEntries(def, ref, addr.coll, doc));
+  std::string prefix = Prefix(kIndexTag, def.db, def.uid);
+  for (const auto& e : entries) {
+    std::string key = prefix + e.terms_key + e.order_key;
+    uint32_t part = EntryPartition(def, addr, e.terms_key);
+    FQL_ASSIGN_OR_RETURN(std::optional<Version> have,
+                         engine_.partition(part).Latest(key, read_ts_));
+    if (have && have->action() != Action::kDelete) continue;
+    writes_[key] = Buffered{part, std::string(1, static_cast<char>(Action::kCreate)) + e.payload};
+  }
+  return Status::Ok();
 }
 
 Status Transaction::PutEntries(const IndexDef& def, const Value& ref, const DocAddress& addr,
@@ -388,7 +399,7 @@ internal::VersionMerge Transaction::Merge(const std::vector<uint32_t>& parts, co
   std::string end = bounds.stop.empty() ? Successor(prefix) : prefix + bounds.stop;
   std::vector<std::unique_ptr<VisibleIterator>> its;
   for (uint32_t p : parts) its.push_back(engine_.partition(p).Scan(begin, end, ts, bounds.reverse));
-  if (snapshot) request_.read_ranges.push_back(internal::KeyRange{begin, end});
+  if (snapshot && bounds.note_range) request_.read_ranges.push_back(internal::KeyRange{begin, end});
   std::vector<std::pair<std::string, Version>> own;
   for (OwnVersion& o : Own(begin, end, snapshot, ts)) {
     own.emplace_back(std::move(o.key), std::move(o.version));

@@ -149,11 +149,16 @@ struct ScanBounds {
   std::string start;
   std::string stop;
   bool reverse = false;
+  // False: the scanned range is not noted for conflicts, only the keys read
+  // afterwards (a background index build, which need not conflict with
+  // documents created meanwhile: their own writes index them).
+  bool note_range = true;
 };
 
 // Whether an index reads the document's ts. Its entries are made when the
-// commit ts is known (by the sequencer), so a transaction does not see its
-// own entries in such an index, and `unique` cannot be checked on it.
+// commit ts is known (by the sequencer): a transaction sees its own entries
+// in such an index at its provisional ts, and `unique` cannot be checked on
+// it.
 bool IndexReadsTs(const IndexDef& def);
 
 // Encodes a cursor or range bound (a prefix of values-then-ref) in the
@@ -216,9 +221,11 @@ class Transaction {
                const std::optional<DocRecord>& old);
 
   // Adds the entries `def` holds for an existing document (when an index
-  // is built over documents already stored). Errors: as Write.
+  // is built over documents already stored). `only_missing`: skips the
+  // entries already visible (a background build, which a restart may repeat
+  // and whose documents' later writes add their own). Errors: as Write.
   Status IndexExisting(const IndexDef& def, const DocAddress& addr, const Value& ref,
-                       const DocRecord& record);
+                       const DocRecord& record, bool only_missing = false);
 
   // The visible documents of a collection, in ref order; their refs name
   // `coll_ref`.

@@ -5,6 +5,7 @@
 
 #include "common/value_printer.h"
 #include "executor/internal/call_context.h"
+#include "executor/internal/index_build.h"
 #include "executor/internal/interp.h"
 #include "executor/internal/schema_ops.h"
 #include "executor/internal/storage_context.h"
@@ -177,37 +178,6 @@ Value NewBody(NativeColl kind, const Value& params) {
   }
 }
 
-// Builds the entries of a new index over the documents already stored.
-Status BuildIndex(StorageContext& sc, const storage::IndexDef& def, const Value& body) {
-  const Value* source = body.Find("source");
-  std::vector<Value> sources;
-  auto add = [&](const Value& s) {
-    if (!s.is_object()) return sources.push_back(s);
-    const Value* c = s.Find("collection") ? s.Find("collection") : s.Find("class");
-    if (c && c->is_array()) {
-      for (const Value& e : c->array()) sources.push_back(e);
-    } else if (c) {
-      sources.push_back(*c);
-    }
-  };
-  if (source->is_array()) {
-    for (const Value& s : source->array()) add(s);
-  } else {
-    add(*source);
-  }
-  for (size_t i = 0; i < sources.size() && i < def.sources.size(); ++i) {
-    auto cursor = sc.txn().ScanCollection(sources[i], def.db, def.sources[i], {});
-    for (; cursor->Valid(); cursor->Next()) {
-      DocAddress addr{def.db, def.sources[i], cursor->entry().ref().ref_id()};
-      FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
-      if (!rec) continue;
-      FQL_RETURN_IF_ERROR(sc.txn().IndexExisting(def, addr, cursor->entry().ref(), *rec));
-    }
-    FQL_RETURN_IF_ERROR(cursor->status());
-  }
-  return Status::Ok();
-}
-
 Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind, size_t arg,
                            const Value* scope) {
   const Value& params = ctx.arg(arg);
@@ -231,8 +201,29 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
     if ((*def)->unique && storage::IndexReadsTs(**def)) {
       return Invalid(ctx, arg, "a unique index cannot read ts (its entries are made at commit).");
     }
-    Status built = BuildIndex(sc, **def, body);
-    if (!built.ok()) return ctx.CallError(built.code(), built.description());
+    // Small collections and unique indexes are built here; `active: true`
+    // asks for that too. Otherwise the index starts inactive and is built in
+    // the background, so that writers to its collection do not make this
+    // transaction conflict until it runs out of retries.
+    const Value* active = params.Find("active");
+    bool asked = active && active->is_bool();
+    bool background = !(*def)->unique && asked && !active->as_bool();
+    if (!(*def)->unique && !asked) {
+      Result<uint64_t> n = CountSourceDocs(sc, **def, body, kSyncIndexBuildLimit + 1);
+      if (!n.ok()) return ctx.CallError(n.status().code(), n.status().description());
+      background = *n > kSyncIndexBuildLimit;
+    }
+    Fields f = body.fields();
+    for (Field& x : f) {
+      if (x.first == "active") x.second = Value::Bool(!background);
+    }
+    body = Value::MakeObject(std::move(f));
+    if (background) {
+      sc.NoteIndexBuild({r->addr.db, r->addr.id, uid});
+    } else {
+      Status built = BuildIndexNow(sc, **def, body);
+      if (!built.ok()) return ctx.CallError(built.code(), built.description());
+    }
   }
   return sc.WriteDoc(*r, ref, Action::kCreate, uid, body, old);
 }
@@ -371,7 +362,7 @@ Result<Value> WriteSchemaDoc(CallContext& ctx, StorageContext& sc, const Resolve
                         std::string("Renaming a ") + KindName(kind) + " is not supported yet.");
   }
   if (kind == NativeColl::kIndexes) {
-    for (const char* fixed : {"source", "terms", "values", "unique"}) {
+    for (const char* fixed : {"source", "terms", "values", "unique", "active"}) {
       const Value* a = old->body.Find(fixed);
       const Value* b = body.Find(fixed);
       bool same = (a == nullptr && b == nullptr) || (a && b && Equals(*a, *b));

@@ -321,6 +321,14 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& 
   if (!rec || rec->action == storage::Action::kDelete) {
     return Invalid("Ref refers to undefined index '" + ref.ref_id() + "'");
   }
+  if (const Value* active = rec->body.Find("active");
+      active && active->is_bool() && !active->as_bool()) {
+    // Refused rather than read partially while the build runs.
+    return Status(ErrorCode::kUnavailable,
+                  "Index '" + ref.ref_id() +
+                      "' is not active yet: it is being built in the background. Get(Index('" +
+                      ref.ref_id() + "')) shows active: true when it can be read.");
+  }
   return CachedParse(r.addr.db, rec->uid, rec->body);
 }
 

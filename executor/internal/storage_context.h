@@ -68,6 +68,16 @@ class StorageContext {
   // The document as FQL shows it: {ref, ts, ...body}.
   static Value DocValue(const Value& ref, const storage::DocRecord& record);
 
+  // Indexes this transaction created inactive, to build in the background
+  // once it commits: (database, name, uid).
+  struct IndexBuild {
+    uint64_t db;
+    std::string name;
+    uint64_t uid;
+  };
+  void NoteIndexBuild(IndexBuild b) { index_builds_.push_back(std::move(b)); }
+  const std::vector<IndexBuild>& index_builds() const { return index_builds_; }
+
  private:
   // The cache serves reads at the transaction's snapshot, when that
   // snapshot includes the schema epoch and the transaction has not itself
@@ -85,6 +95,7 @@ class StorageContext {
   SchemaCache* cache_;
   uint64_t epoch_;
   bool schema_written_ = false;
+  std::vector<IndexBuild> index_builds_;
 };
 
 // The native collection a native ref names ("collections" -> kCollections).

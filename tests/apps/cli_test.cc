@@ -362,3 +362,20 @@ TEST(CliTest, ShellExplainsOneQueryOrEveryQuery) {
       << "reported after :explain off: " << o.out;
   EXPECT_NE(o.out.find("11\n", off), std::string::npos) << o.out;
 }
+
+TEST(CliTest, RunFinishesBackgroundIndexBuildsBeforeExiting) {
+  std::string data = DataArg();
+  // 3,000 documents: CreateIndex answers active: false and builds after it commits.
+  fs::path load = WriteScript("index-build-load.fql", R"(CreateCollection({name: "c"})
+Let({d: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}, Count(Map(Var("d"), Lambda("a", Map(Var("d"), Lambda("b", Map(Var("d"), Lambda("e", Map([0, 1, 2], Lambda("x", Create(Collection("c"), {data: {x: Var("x")}})))))))))))
+Select("active", CreateIndex({name: "by_x", source: Collection("c"), terms: [{field: ["data", "x"]}]}))
+)");
+  Outcome first = Fqldb("run " + data + " '" + load.string() + "'", "", /*merge_stderr=*/false);
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find("false\n"), std::string::npos) << first.out;
+  // The first process built the index before it exited: the next reads it at once.
+  Outcome next = Fqldb("run " + data + " -",
+                       R"(Select("active", Get(Index("by_x"))) Count(Match(Index("by_x"), 2)))");
+  EXPECT_EQ(next.status, 0) << next.out;
+  EXPECT_EQ(next.out, "true\n1000\n");
+}

@@ -1,7 +1,7 @@
 #include "executor/database.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,75 +23,13 @@
 #include "compiler/frontend/binder.h"
 #include "compiler/frontend/parser.h"
 #include "storage/engine.h"
+#include "tests/executor/database_fixture.h"
 #include "tests/scratch_dir.h"
 
 namespace fqldb::executor {
 namespace {
 
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-using Query = std::shared_ptr<const frontend::BoundQuery>;
-using std::chrono::milliseconds;
-
-using testing_support::ScratchDir;
-
-// Parses and binds one query; `params` name the values Execute passes.
-Result<Query> Compile(const std::string& fql, std::vector<std::string> params = {}) {
-  frontend::ParseResult parsed = frontend::ParseScript(fql);
-  if (!parsed.ok()) return parsed.errors[0];
-  if (parsed.script->queries.size() != 1) {
-    return Status(ErrorCode::kInvalidArgument, "expected one query in " + fql);
-  }
-  frontend::BindOptions options;
-  options.params = std::move(params);
-  return frontend::Bind(*parsed.script->queries[0], options);
-}
-
-// Parses, binds and runs one query as one transaction.
-Result<Value> Exec(Database& db, const std::string& fql) {
-  Result<Query> query = Compile(fql);
-  if (!query.ok()) return query.status();
-  return db.Execute(*query, {}, RunOptions{}, 0);
-}
-
-std::string Show(const Result<Value>& r) { return r.ok() ? ToFql(*r) : r.status().ToString(); }
-// The `ts` of a document; -1 for anything else.
-int64_t TsOf(const Value& doc) {
-  const Value* ts = doc.is_object() ? doc.Find("ts") : nullptr;
-  return ts && ts->is_long() ? ts->as_long() : -1;
-}
-
-// Replaces every `from` in `text` with `to`.
-std::string Fill(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
-// A database (sync durability) on a fresh directory.
-class DatabaseTest : public ::testing::Test {
- protected:
-  void SetUp() override { Reopen(); }
-
-  // Closes the database, if open, and opens the directory again.
-  void Reopen() {
-    db_.reset();
-    Result<std::unique_ptr<Database>> db = Database::Open(dir_.path(), DatabaseOptions{});
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
-
-  // Runs a query that must succeed; null when it fails.
-  Value Must(const std::string& fql) {
-    Result<Value> r = Exec(*db_, fql);
-    EXPECT_TRUE(r.ok()) << fql << "\n" << r.status().ToString();
-    return r.ok() ? *r : Value();
-  }
-
-  ScratchDir dir_{"fql_database"};
-  std::unique_ptr<Database> db_;
-};
+using namespace testing_db;  // NOLINT: the shared helpers
 
 constexpr int kAccounts = 20;
 constexpr const char* kTransfer =
@@ -382,6 +320,8 @@ TEST_F(DatabaseTest, WritesRacingIndexChangesLeaveEveryIndexComplete) {
   });
   for (std::thread& th : threads) th.join();
   ASSERT_TRUE(errors.empty()) << errors.front();
+  // Indexes made over more than 128 items were built in the background.
+  ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
   EXPECT_EQ(Must(R"(Count(Documents(Collection("items"))))").as_long(), 360);
   Value names = Must(R"(Map(Select("data", Paginate(Indexes())), Lambda("i", Select("id", Var("i")))))");
   ASSERT_TRUE(names.is_array());

@@ -1,0 +1,171 @@
+// CreateIndex over a collection of more than 128 documents: the index starts
+// inactive and is built in the background while writers keep writing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/executor/database_fixture.h"
+
+namespace fqldb::executor {
+namespace {
+
+using namespace testing_db;  // NOLINT: the shared helpers
+
+class IndexBuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    db_.reset();
+    Result<std::unique_ptr<Database>> db = Database::Open(dir_.path(), DatabaseOptions{});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+
+  Value Must(const std::string& fql) {
+    Result<Value> r = Exec(*db_, fql);
+    EXPECT_TRUE(r.ok()) << fql << "\n" << r.status().ToString();
+    return r.ok() ? *r : Value();
+  }
+
+  // Creates items 0..n-1 with k = id % 4, in batches.
+  void Load(int n) {
+    Must(R"(CreateCollection({name: "items"}))");
+    Result<Query> load = Compile(
+        R"(Foreach(ids, Lambda("i", Create(Ref(Collection("items"), ToString(Var("i"))), {data: {k: Modulo(Var("i"), 4)}}))))",
+        {"ids"});
+    ASSERT_TRUE(load.ok());
+    for (int i = 0; i < n;) {
+      Array ids;
+      for (int b = 0; b < 500 && i < n; ++b, ++i) ids.push_back(Value::Long(i));
+      ASSERT_TRUE(db_->Execute(*load, {Value::MakeArray(std::move(ids))}, RunOptions{}, 0).ok());
+    }
+  }
+
+  // The index's refs under term k, and the refs a scan of the collection
+  // finds with that k: they must be the same.
+  void ExpectIndexMatchesScan(const std::string& index) {
+    for (int k = 0; k < 4; ++k) {
+      std::string kk = std::to_string(k);
+      Value indexed = Must(Fill(
+          Fill(R"(Select("data", Paginate(Match(Index("$I"), $K), {size: 100000})))", "$I", index),
+          "$K", kk));
+      Value scanned = Must(Fill(
+          R"(Select("data", Paginate(Filter(Documents(Collection("items")), Lambda("r", Equals(Select(["data", "k"], Get(Var("r"))), $K))), {size: 100000})))",
+          "$K", kk));
+      ASSERT_TRUE(indexed.is_array() && scanned.is_array());
+      EXPECT_GT(scanned.array().size(), 0u);
+      EXPECT_EQ(ToFql(indexed), ToFql(scanned)) << index << " k=" << k;
+    }
+  }
+
+  ScratchDir dir_{"fql_index_build"};
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(IndexBuildTest, BuildsInTheBackgroundWhileWritersKeepWriting) {
+  Load(3000);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 2; ++t) {
+    writers.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int n = 0; !stop.load(); ++n) {
+        std::string id = std::to_string(rng() % 3000);
+        std::string k = std::to_string(rng() % 4);
+        std::string q;
+        switch (n % 3) {
+          case 0:  // a new item
+            q = Fill(Fill(R"(Create(Ref(Collection("items"), "$I"), {data: {k: $K}}))", "$I",
+                          "new" + std::to_string(t) + "_" + std::to_string(n)),
+                     "$K", k);
+            break;
+          case 1:  // an item changes term
+            q = Fill(
+                Fill(
+                    R"(If(Exists(Ref(Collection("items"), "$I")), Update(Ref(Collection("items"), "$I"), {data: {k: $K}}), null))",
+                    "$I", id),
+                "$K", k);
+            break;
+          default:  // an item goes
+            q = Fill(
+                R"(If(Exists(Ref(Collection("items"), "$I")), Delete(Ref(Collection("items"), "$I")), null))",
+                "$I", id);
+        }
+        Result<Value> r = Exec(*db_, q);
+        if (!r.ok() && r.status().code() != ErrorCode::kContendedTransaction) {
+          std::lock_guard<std::mutex> lock(mu);
+          errors.push_back(r.status().ToString());
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(milliseconds(30));
+  // Before background builds, this read every item in its own transaction
+  // and conflicted with every write until it ran out of retries.
+  Result<Value> created = Exec(
+      *db_,
+      R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "k"]}]}))");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(ToFql(*created->Find("active")), "false");
+  Result<Value> early = Exec(*db_, R"(Count(Match(Index("by_k"), 1)))");
+  if (!early.ok()) {  // unless the build already finished
+    EXPECT_EQ(early.status().code(), ErrorCode::kUnavailable);
+    EXPECT_NE(early.status().description().find("not active yet"), std::string::npos);
+  }
+  ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
+  std::this_thread::sleep_for(milliseconds(30));  // writes to the active index
+  stop = true;
+  for (std::thread& w : writers) w.join();
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(ToFql(Must(R"(Select("active", Get(Index("by_k"))))")), "true");
+  EXPECT_GE(db_->BackgroundIndexed(), 1u);
+  ExpectIndexMatchesScan("by_k");
+}
+
+TEST_F(IndexBuildTest, AnInterruptedBuildResumesWhenTheDatabaseOpensAgain) {
+  Load(3000);
+  Value created = Must(
+      R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "k"]}]}))");
+  EXPECT_EQ(ToFql(*created.Find("active")), "false");
+  Reopen();  // stops the build between two of its transactions, if it is still running
+  ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
+  EXPECT_EQ(ToFql(Must(R"(Select("active", Get(Index("by_k"))))")), "true");
+  ExpectIndexMatchesScan("by_k");
+  // Entries are added once: the build skips those already there.
+  EXPECT_EQ(Must(R"(Count(Events(Match(Index("by_k"), 2))))").as_long(), 750);
+}
+
+TEST_F(IndexBuildTest, SmallUniqueOrActiveIndexesBuildAtOnceAndActiveCannotBeSet) {
+  Load(300);
+  // Unique indexes are checked while they are built, so they build at once.
+  Value unique = Must(
+      R"(CreateIndex({name: "by_id", source: Collection("items"), terms: [{field: ["ref"]}], unique: true}))");
+  EXPECT_EQ(ToFql(*unique.Find("active")), "true");
+  Value asked = Must(
+      R"(CreateIndex({name: "by_k_now", source: Collection("items"), terms: [{field: ["data", "k"]}], active: true}))");
+  EXPECT_EQ(ToFql(*asked.Find("active")), "true");
+  ExpectIndexMatchesScan("by_k_now");
+  Result<Value> set = Exec(*db_, R"(Update(Index("by_k_now"), {active: false}))");
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), ErrorCode::kValidationFailed);
+  // An index deleted while it builds stops building; one made again under
+  // the same name is built from its own definition.
+  Must(
+      R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "nothing"]}]}))");
+  Must(R"(Delete(Index("by_k")))");
+  Must(
+      R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "k"]}]}))");
+  ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
+  ExpectIndexMatchesScan("by_k");
+}
+
+}  // namespace
+}  // namespace fqldb::executor
