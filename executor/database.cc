@@ -69,15 +69,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   Database* self = db.get();
   db->builder_ = std::make_unique<internal::IndexBuilder>(
       [self](uint64_t in, const std::function<Status(internal::StorageContext&)>& fn) -> Status {
-        // A build is patient: contention only delays it.
-        while (true) {
-          Result<Value> r =
-              self->Transact(in, [&](internal::StorageContext& sc, uint64_t) -> Result<Value> {
-                FQL_RETURN_IF_ERROR(fn(sc));
-                return Value();
-              });
-          if (r.ok() || r.status().code() != ErrorCode::kContendedTransaction) return r.status();
-        }
+        // One chunk, retried a bounded number of times: the builder takes
+        // smaller chunks while writers keep conflicting with it.
+        Result<Value> r =
+            self->Transact(in, [&](internal::StorageContext& sc, uint64_t) -> Result<Value> {
+              FQL_RETURN_IF_ERROR(fn(sc));
+              return Value();
+            });
+        return r.status();
       });
   // Builds an earlier process did not finish.
   FQL_RETURN_IF_ERROR(db->builder_->Resume());

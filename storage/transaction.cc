@@ -462,14 +462,10 @@ Result<uint64_t> Transaction::CountCollection(uint64_t db, uint64_t coll,
 std::vector<Transaction::OwnVersion> Transaction::Own(std::string_view begin, std::string_view end,
                                                       bool snapshot, uint64_t ts) const {
   std::vector<OwnVersion> out;
-  if (snapshot) {
-    for (const Buffer* buffer : {&writes_, &provisional_entries_}) {
-      for (auto it = buffer->lower_bound(begin); it != buffer->end() && it->first < end; ++it) {
-        out.push_back(OwnVersion{it->first, Version{provisional_ts_, it->second.value},
-                                 it->second.partition});
-      }
-    }
-  }
+  // Where two sources hold a key, the first wins: an edited history, then
+  // entries at the provisional ts, then writes. (A CreateIndex over `ts`
+  // built in this transaction writes an entry of a document that the
+  // transaction then updates, which replaces that entry provisionally.)
   for (auto it = edited_keys_.lower_bound(begin); it != edited_keys_.end() && it->first < end;
        ++it) {
     Version v{ts, std::string()};  // no version at or before ts: hidden
@@ -478,10 +474,19 @@ std::vector<Transaction::OwnVersion> Transaction::Own(std::string_view begin, st
     }
     out.push_back(OwnVersion{it->first, std::move(v), it->second.partition});
   }
-  // The three sources never share a key: a document is written or edited,
-  // not both, and its entries follow it.
-  std::sort(out.begin(), out.end(),
-            [](const OwnVersion& a, const OwnVersion& b) { return a.key < b.key; });
+  if (snapshot) {
+    for (const Buffer* buffer : {&provisional_entries_, &writes_}) {
+      for (auto it = buffer->lower_bound(begin); it != buffer->end() && it->first < end; ++it) {
+        out.push_back(OwnVersion{it->first, Version{provisional_ts_, it->second.value},
+                                 it->second.partition});
+      }
+    }
+  }
+  auto by_key = [](const OwnVersion& a, const OwnVersion& b) { return a.key < b.key; };
+  std::stable_sort(out.begin(), out.end(), by_key);
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const OwnVersion& a, const OwnVersion& b) { return a.key == b.key; }),
+            out.end());
   return out;
 }
 

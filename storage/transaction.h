@@ -185,8 +185,8 @@ class Transaction {
   uint64_t read_ts() const { return read_ts_; }
   uint64_t provisional_ts() const { return provisional_ts_; }
   bool has_writes() const { return !writes_.empty() || !history_writes_.empty(); }
-  // Whether this transaction edited a document's past (Insert/Remove),
-  // which its Read sees and its scans do not.
+  // Whether this transaction edited a document's past (Insert/Remove).
+  // Its reads, Read and scans alike, see the edit.
   bool has_history_edits() const { return !edited_.empty(); }
   // How many document writes this transaction has buffered.
   uint64_t doc_writes() const { return doc_writes_; }
@@ -259,8 +259,7 @@ class Transaction {
   // (replacing any version there) or, when `version` is nullopt, erases the
   // version at `ts`. The index entries of `indexes` are rewritten to match
   // the new history. `ts` must be at or before the snapshot. This
-  // transaction's Read and History of the document see the edit; its scans
-  // do not. Errors: kInvalidArgument for a
+  // transaction's reads (Read, History, scans) see the edit. Errors: kInvalidArgument for a
   // document this transaction already wrote; kInstanceNotUnique when the
   // edit makes the current version break a unique index.
   Status EditHistory(const DocAddress& addr, const Value& ref, uint64_t ts,

@@ -175,7 +175,9 @@ Status Transaction::History(
   // it edited with their whole edited history up to ts.
   std::map<std::string, Version, std::less<>> own;
   std::map<std::string, std::vector<Version>, std::less<>> edited;
-  for (const Buffer* buffer : {&writes_, &provisional_entries_}) {
+  // (As in Own: an edited history wins, then provisional entries, then
+  // writes; emplace keeps the first.)
+  for (const Buffer* buffer : {&provisional_entries_, &writes_}) {
     if (!snapshot) break;
     for (auto it = buffer->lower_bound(prefix); it != buffer->end() && it->first < end; ++it) {
       own.emplace(it->first, Version{provisional_ts_, it->second.value});
@@ -195,12 +197,13 @@ Status Transaction::History(
   auto flush = [&]() -> Status {
     if (key.empty()) return Status::Ok();
     std::reverse(versions.begin(), versions.end());
-    if (auto mine = own.find(key); mine != own.end()) {
-      versions.push_back(std::move(mine->second));
-      own.erase(mine);
-    } else if (auto ed = edited.find(key); ed != edited.end()) {
+    if (auto ed = edited.find(key); ed != edited.end()) {
       versions = std::move(ed->second);
       edited.erase(ed);
+      own.erase(key);
+    } else if (auto mine = own.find(key); mine != own.end()) {
+      versions.push_back(std::move(mine->second));
+      own.erase(mine);
     }
     Status st = versions.empty() ? Status::Ok() : fn(key, versions);
     key.clear();
@@ -220,7 +223,9 @@ Status Transaction::History(
     FQL_RETURN_IF_ERROR(flush());
   }
   // Keys only this transaction wrote, or gave versions by editing history.
-  for (auto& [k, v] : own) FQL_RETURN_IF_ERROR(fn(k, {v}));
+  for (auto& [k, v] : own) {
+    if (!edited.count(k)) FQL_RETURN_IF_ERROR(fn(k, {v}));
+  }
   for (auto& [k, vs] : edited) {
     if (!vs.empty()) FQL_RETURN_IF_ERROR(fn(k, vs));
   }

@@ -213,11 +213,7 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
       if (!n.ok()) return ctx.CallError(n.status().code(), n.status().description());
       background = *n > kSyncIndexBuildLimit;
     }
-    Fields f = body.fields();
-    for (Field& x : f) {
-      if (x.first == "active") x.second = Value::Bool(!background);
-    }
-    body = Value::MakeObject(std::move(f));
+    body = WithField(body, "active", Value::Bool(!background));
     if (background) {
       sc.NoteIndexBuild({r->addr.db, r->addr.id, uid});
     } else {
@@ -362,6 +358,13 @@ Result<Value> WriteSchemaDoc(CallContext& ctx, StorageContext& sc, const Resolve
                         std::string("Renaming a ") + KindName(kind) + " is not supported yet.");
   }
   if (kind == NativeColl::kIndexes) {
+    // Whether the index is built is fqldb's to say: a Replace keeps it (and
+    // why a build failed); asking to change it is refused below.
+    for (const char* kept : {"active", kIndexBuildError}) {
+      const Value* was = old->body.Find(kept);
+      const Value* asked = params.Find(kept);
+      if (was && (asked == nullptr || asked->is_null())) body = WithField(body, kept, *was);
+    }
     for (const char* fixed : {"source", "terms", "values", "unique", "active"}) {
       const Value* a = old->body.Find(fixed);
       const Value* b = body.Find(fixed);

@@ -1,5 +1,6 @@
 #include "executor/internal/index_build.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -36,6 +37,17 @@ std::vector<Value> IndexSourceRefs(const Value& body) {
 bool IndexActive(const Value& body) {
   const Value* active = body.is_object() ? body.Find("active") : nullptr;
   return active == nullptr || !active->is_bool() || active->as_bool();
+}
+
+Value WithField(const Value& body, const std::string& name, Value value) {
+  Fields f = body.fields();
+  auto it = std::find_if(f.begin(), f.end(), [&](const Field& x) { return x.first == name; });
+  if (it != f.end()) {
+    it->second = std::move(value);
+  } else {
+    f.emplace_back(name, std::move(value));
+  }
+  return Value::MakeObject(std::move(f));
 }
 
 namespace {
@@ -127,7 +139,7 @@ Status IndexBuilder::FindInactive(uint64_t db, std::vector<IndexBuildJob>* out) 
         if (!rec || rec->action == Action::kDelete) continue;
         if (kind == NativeColl::kDatabases) {
           children.push_back(rec->uid);
-        } else if (!IndexActive(rec->body)) {
+        } else if (!IndexActive(rec->body) && rec->body.Find(kIndexBuildError) == nullptr) {
           found.push_back(IndexBuildJob{db, name, rec->uid});
         }
       }
@@ -182,9 +194,31 @@ void IndexBuilder::Loop() {
   cv_.notify_all();
 }
 
+namespace {
+
+// Errors that a later attempt may not meet again (the disk, a node, a
+// deadline): the build stops and is resumed at the next open. Any other
+// error comes from the documents or the definition and would recur.
+bool Transient(const Status& st) {
+  switch (st.code()) {
+    case ErrorCode::kIo:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kInternal:
+    case ErrorCode::kTimeout:
+    case ErrorCode::kCancelled:
+    case ErrorCode::kContendedTransaction:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 Status IndexBuilder::Build(const IndexBuildJob& job) {
   size_t source = 0;
   std::string after;
+  size_t chunk = kIndexBuildChunk;
   bool done = false;
   while (!done) {
     {
@@ -195,12 +229,23 @@ Status IndexBuilder::Build(const IndexBuildJob& job) {
     size_t next_source = 0;
     std::string next_after;
     uint64_t indexed = 0;
-    FQL_RETURN_IF_ERROR(transact_(job.db, [&](StorageContext& sc) -> Status {
+    Status st = transact_(job.db, [&](StorageContext& sc) -> Status {
       next_source = source;
       next_after = after;
       indexed = 0;
-      return Chunk(sc, job, &next_source, &next_after, &done, &indexed);
-    }));
+      return Chunk(sc, job, chunk, &next_source, &next_after, &done, &indexed);
+    });
+    if (st.code() == ErrorCode::kContendedTransaction) {
+      // A document of this chunk keeps changing: take fewer at a time, down
+      // to one, which conflicts only with writes to that document.
+      chunk = std::max<size_t>(1, chunk / 2);
+      continue;
+    }
+    if (!st.ok()) {
+      if (!Transient(st)) RecordFailure(job, st);
+      return st;
+    }
+    chunk = std::min(kIndexBuildChunk, chunk * 2);
     source = next_source;
     after = std::move(next_after);
     std::lock_guard<std::mutex> lock(mu_);
@@ -209,8 +254,26 @@ Status IndexBuilder::Build(const IndexBuildJob& job) {
   return Status::Ok();
 }
 
-Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t* source,
-                           std::string* after, bool* done, uint64_t* indexed) {
+void IndexBuilder::RecordFailure(const IndexBuildJob& job, const Status& why) {
+  // Kept in the index document, so that reads of the index say why it is
+  // not active and later opens do not build it again.
+  Status st = transact_(job.db, [&](StorageContext& sc) -> Status {
+    DocAddress addr{job.db, static_cast<uint64_t>(NativeColl::kIndexes), job.name};
+    FQL_ASSIGN_OR_RETURN(auto index, sc.txn().Read(addr));
+    if (!index || index->action == Action::kDelete || index->uid != job.uid) return Status::Ok();
+    Value body = WithField(index->body, kIndexBuildError, Value::String(why.description()));
+    Value ref = Value::Ref(job.name, NativeRefOf(NativeColl::kIndexes, std::nullopt));
+    FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref));
+    return sc.WriteDoc(r, ref, Action::kUpdate, job.uid, body, index).status();
+  });
+  if (!st.ok()) {
+    std::fprintf(stderr, "fqldb: cannot record why index '%s' was not built: %s\n",
+                 job.name.c_str(), st.ToString().c_str());
+  }
+}
+
+Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t chunk,
+                           size_t* source, std::string* after, bool* done, uint64_t* indexed) {
   *done = false;
   DocAddress index_addr{job.db, static_cast<uint64_t>(NativeColl::kIndexes), job.name};
   FQL_ASSIGN_OR_RETURN(auto index, sc.txn().Read(index_addr));
@@ -222,7 +285,7 @@ Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t*
   FQL_ASSIGN_OR_RETURN(auto def, sc.ParseIndex(job.db, job.uid, index->body));
   std::vector<Value> refs = IndexSourceRefs(index->body);
   size_t sources = std::min(refs.size(), def->sources.size());
-  while (*source < sources && *indexed < kIndexBuildChunk) {
+  while (*source < sources && *indexed < chunk) {
     storage::ScanBounds bounds;
     bounds.start = *after;
     bounds.note_range = false;
@@ -236,7 +299,7 @@ Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t*
                                      after->clear();
                                      storage::EncodeRefId(addr.id, after);
                                      after->push_back('\0');
-                                     full = ++*indexed >= kIndexBuildChunk;
+                                     full = ++*indexed >= chunk;
                                      return !full;
                                    }));
     if (!full) {
@@ -247,13 +310,8 @@ Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t*
   if (*source < sources) return Status::Ok();
   Value ref = Value::Ref(job.name, NativeRefOf(NativeColl::kIndexes, std::nullopt));
   FQL_ASSIGN_OR_RETURN(ResolvedRef r, sc.Resolve(ref));
-  Fields body = index->body.fields();
-  for (Field& f : body) {
-    if (f.first == "active") f.second = Value::Bool(true);
-  }
-  FQL_RETURN_IF_ERROR(
-      sc.WriteDoc(r, ref, Action::kUpdate, job.uid, Value::MakeObject(std::move(body)), index)
-          .status());
+  Value active = WithField(index->body, "active", Value::Bool(true));
+  FQL_RETURN_IF_ERROR(sc.WriteDoc(r, ref, Action::kUpdate, job.uid, active, index).status());
   *done = true;
   return Status::Ok();
 }

@@ -39,8 +39,12 @@ namespace fqldb::executor::internal {
 // CreateIndex builds at once when its sources hold at most this many
 // documents (Fauna's limit).
 inline constexpr uint64_t kSyncIndexBuildLimit = 128;
-// Documents a background build indexes per transaction.
+// Documents a background build indexes per transaction (fewer while
+// writers keep conflicting with it).
 inline constexpr size_t kIndexBuildChunk = 1000;
+// The field of an index document that says why its background build failed
+// (a document it could not index); such an index stays inactive.
+inline constexpr const char* kIndexBuildError = "build_error";
 
 // The collection refs of an index document's `source` (a ref, a source
 // object, or an array of either), in the order of IndexDef::sources.
@@ -48,6 +52,9 @@ std::vector<Value> IndexSourceRefs(const Value& body);
 
 // Whether a stored index document is active (built).
 bool IndexActive(const Value& body);
+
+// `body` with field `name` set to `value` (replaced in place, or added last).
+Value WithField(const Value& body, const std::string& name, Value value);
 
 // Adds the entries of `def` for every document of its sources, in the
 // current transaction (noting the collections for conflicts).
@@ -68,10 +75,12 @@ struct IndexBuildJob {
 
 // Runs background index builds on one thread, one index at a time.
 // Thread-safe. Stops (between chunks) when destroyed; an unfinished build
-// stays inactive and is resumed by the next Resume().
+// stays inactive and is resumed by the next Resume(). A build that fails on
+// a document records why (kIndexBuildError) and is not resumed.
 class IndexBuilder {
  public:
-  // Runs `fn` as one transaction in database `db`, retrying conflicts.
+  // Runs `fn` as one transaction in database `db`, retrying conflicts a
+  // bounded number of times.
   using Transact =
       std::function<Status(uint64_t db, const std::function<Status(StorageContext&)>& fn)>;
   explicit IndexBuilder(Transact transact);
@@ -95,10 +104,11 @@ class IndexBuilder {
   void Loop();
   // Runs one job to its end (or until stopped).
   Status Build(const IndexBuildJob& job);
-  // Indexes the next chunk of `job`; sets *done when the index is active
-  // (or gone).
-  Status Chunk(StorageContext& sc, const IndexBuildJob& job, size_t* source, std::string* after,
-               bool* done, uint64_t* indexed);
+  // Indexes the next `chunk` documents of `job`; sets *done when the index
+  // is active (or gone).
+  Status Chunk(StorageContext& sc, const IndexBuildJob& job, size_t chunk, size_t* source,
+               std::string* after, bool* done, uint64_t* indexed);
+  void RecordFailure(const IndexBuildJob& job, const Status& why);
   Status FindInactive(uint64_t db, std::vector<IndexBuildJob>* out);
 
   Transact transact_;

@@ -92,7 +92,8 @@ class FilterTester {
     };
     if (interp.jit_mode() == JitMode::kOff) return interpreted("--jit off");
     if (sc_.txn().has_history_edits()) {
-      return interpreted("the query edited history (Insert/Remove), which only Get sees");
+      return interpreted(
+          "the query edited history (Insert/Remove); the interpreter reads such queries");
     }
     if (!plan_) {
       const FramePtr* env = nullptr;

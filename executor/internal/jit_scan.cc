@@ -36,9 +36,10 @@ std::optional<Result<ScanOutcome>> RunScan(CallContext& ctx, const DocPipeline& 
   };
   if (interp.jit_mode() == JitMode::kOff) return interpreted("--jit off");
   StorageContext* sc = interp.storage();
-  // History edits are seen by Get and not by scans: the interpreter's way.
+  // A query that edited history is left to the interpreter.
   if (sc == nullptr || sc->txn().has_history_edits()) {
-    return interpreted("the query edited history (Insert/Remove), which only Get sees");
+    return interpreted(
+        "the query edited history (Insert/Remove); the interpreter reads such queries");
   }
   std::vector<const BoundLambda*> filters;
   std::vector<const FramePtr*> envs;

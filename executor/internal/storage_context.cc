@@ -5,6 +5,7 @@
 
 #include "common/stored_lambda.h"
 #include "common/value_printer.h"
+#include "executor/internal/index_build.h"
 #include "executor/internal/interp.h"
 #include "executor/internal/schema_cache.h"
 #include "storage/key_codec.h"
@@ -324,6 +325,11 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& 
   if (const Value* active = rec->body.Find("active");
       active && active->is_bool() && !active->as_bool()) {
     // Refused rather than read partially while the build runs.
+    if (const Value* failed = rec->body.Find(kIndexBuildError); failed && failed->is_string()) {
+      return Status(ErrorCode::kUnavailable,
+                    "Index '" + ref.ref_id() + "' is not active: its build failed: " +
+                        failed->str() + " Delete it, and create it again once that is fixed.");
+    }
     return Status(ErrorCode::kUnavailable,
                   "Index '" + ref.ref_id() +
                       "' is not active yet: it is being built in the background. Get(Index('" +

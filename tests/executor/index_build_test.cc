@@ -74,11 +74,19 @@ TEST_F(IndexBuildTest, BuildsInTheBackgroundWhileWritersKeepWriting) {
   std::mutex mu;
   std::vector<std::string> errors;
   std::vector<std::thread> writers;
+  // One item changes all the time: every chunk that holds it conflicts
+  // until the build takes fewer documents per chunk.
+  writers.emplace_back([&] {
+    for (int n = 0; !stop.load(); ++n) {
+      Exec(*db_, Fill(R"(Update(Ref(Collection("items"), "7"), {data: {k: $K}}))", "$K",
+                      std::to_string(n % 4)));
+    }
+  });
   for (int t = 0; t < 2; ++t) {
     writers.emplace_back([&, t] {
       std::mt19937 rng(t);
       for (int n = 0; !stop.load(); ++n) {
-        std::string id = std::to_string(rng() % 3000);
+        std::string id = std::to_string(8 + rng() % 2992);  // not the hot item
         std::string k = std::to_string(rng() % 4);
         std::string q;
         switch (n % 3) {
@@ -165,6 +173,36 @@ TEST_F(IndexBuildTest, SmallUniqueOrActiveIndexesBuildAtOnceAndActiveCannotBeSet
       R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "k"]}]}))");
   ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
   ExpectIndexMatchesScan("by_k");
+}
+
+TEST_F(IndexBuildTest, ABuildThatFailsOnADocumentSaysWhyAndIsNotResumed) {
+  Load(300);
+  // 101 x 101 = 10,201 entries: more than one document may produce.
+  std::string nums;
+  for (int i = 0; i <= 100; ++i) nums += (i ? ", " : "") + std::to_string(i);
+  Must(Fill(R"(Create(Ref(Collection("items"), "big"), {data: {a: [$N], b: [$N]}}))", "$N", nums));
+  Value created = Must(
+      R"(CreateIndex({name: "by_ab", source: Collection("items"), terms: [{field: ["data", "a"]}, {field: ["data", "b"]}]}))");
+  EXPECT_EQ(ToFql(*created.Find("active")), "false");
+  Status built = db_->WaitForIndexBuilds();
+  EXPECT_EQ(built.code(), ErrorCode::kInvalidArgument) << built.ToString();
+  Value index = Must(R"(Get(Index("by_ab")))");
+  EXPECT_EQ(ToFql(*index.Find("active")), "false");
+  ASSERT_NE(index.Find("build_error"), nullptr);
+  EXPECT_NE(index.Find("build_error")->str().find("more than 10000 entries"), std::string::npos);
+  Result<Value> read = Exec(*db_, R"(Count(Match(Index("by_ab"), [1, 2])))");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(read.status().description().find("its build failed"), std::string::npos);
+  // Replace keeps what the build said; the next open does not build it again.
+  Must(
+      R"(Replace(Index("by_ab"), {name: "by_ab", source: Collection("items"), terms: [{field: ["data", "a"]}, {field: ["data", "b"]}], data: {note: 1}}))");
+  Reopen();
+  EXPECT_TRUE(db_->WaitForIndexBuilds().ok());
+  index = Must(R"(Get(Index("by_ab")))");
+  EXPECT_EQ(ToFql(*index.Find("active")), "false");
+  EXPECT_NE(index.Find("build_error"), nullptr);
+  Must(R"(Delete(Index("by_ab")))");
 }
 
 }  // namespace
