@@ -16,23 +16,10 @@ namespace {
 
 using namespace testing_db;  // NOLINT: the shared helpers
 
-class IndexBuildTest : public ::testing::Test {
+// The shared fixture (a Database on a fresh directory, Must, Reopen), with
+// a collection of items and the check that an index agrees with a scan.
+class IndexBuildTest : public DatabaseTest {
  protected:
-  void SetUp() override { Reopen(); }
-
-  void Reopen() {
-    db_.reset();
-    Result<std::unique_ptr<Database>> db = Database::Open(dir_.path(), DatabaseOptions{});
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
-
-  Value Must(const std::string& fql) {
-    Result<Value> r = Exec(*db_, fql);
-    EXPECT_TRUE(r.ok()) << fql << "\n" << r.status().ToString();
-    return r.ok() ? *r : Value();
-  }
-
   // Creates items 0..n-1 with k = id % 4, in batches.
   void Load(int n) {
     Must(R"(CreateCollection({name: "items"}))");
@@ -63,9 +50,6 @@ class IndexBuildTest : public ::testing::Test {
       EXPECT_EQ(ToFql(indexed), ToFql(scanned)) << index << " k=" << k;
     }
   }
-
-  ScratchDir dir_{"fql_index_build"};
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(IndexBuildTest, BuildsInTheBackgroundWhileWritersKeepWriting) {
