@@ -229,11 +229,12 @@ Status IndexBuilder::Build(const IndexBuildJob& job) {
     size_t next_source = 0;
     std::string next_after;
     uint64_t indexed = 0;
+    bool finished = false;
     Status st = transact_(job.db, [&](StorageContext& sc) -> Status {
       next_source = source;
       next_after = after;
       indexed = 0;
-      return Chunk(sc, job, chunk, &next_source, &next_after, &done, &indexed);
+      return Chunk(sc, job, chunk, &next_source, &next_after, &finished, &indexed);
     });
     if (st.code() == ErrorCode::kContendedTransaction) {
       // A document of this chunk keeps changing: take fewer at a time, down
@@ -246,6 +247,7 @@ Status IndexBuilder::Build(const IndexBuildJob& job) {
       return st;
     }
     chunk = std::min(kIndexBuildChunk, chunk * 2);
+    done = finished;  // only once the activation committed
     source = next_source;
     after = std::move(next_after);
     std::lock_guard<std::mutex> lock(mu_);
