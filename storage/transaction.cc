@@ -316,15 +316,12 @@ Status Transaction::IndexExisting(const IndexDef& def, const DocAddress& addr, c
     return PutEntries(def, ref, addr, nullptr, &doc, /*check_unique=*/true, &provisional_entries_);
   }
   if (!only_missing) return PutEntries(def, ref, addr, nullptr, &doc);
-  FQL_ASSIGN_OR_RETURN(auto entries, internal::ExtractEntries(def, ref, addr.coll, doc));
-  std::string prefix = Prefix(kIndexTag, def.db, def.uid);
-  for (const auto& e : entries) {
-    std::string key = prefix + e.terms_key + e.order_key;
-    uint32_t part = EntryPartition(def, addr, e.terms_key);
+  Buffer entries;
+  FQL_RETURN_IF_ERROR(PutEntries(def, ref, addr, nullptr, &doc, /*check_unique=*/false, &entries));
+  for (auto& [key, b] : entries) {
     FQL_ASSIGN_OR_RETURN(std::optional<Version> have,
-                         engine_.partition(part).Latest(key, read_ts_));
-    if (have && have->action() != Action::kDelete) continue;
-    writes_[key] = Buffered{part, std::string(1, static_cast<char>(Action::kCreate)) + e.payload};
+                         engine_.partition(b.partition).Latest(key, read_ts_));
+    if (!have || have->action() == Action::kDelete) writes_[key] = std::move(b);
   }
   return Status::Ok();
 }

@@ -64,6 +64,8 @@ struct IndexDef {
   std::vector<IndexField> terms;
   std::vector<IndexField> values;
   bool unique = false;
+  // The collections of `sources` as the index document names them.
+  std::vector<Value> source_refs = {};
 };
 
 // An entry of a set as storage produces it: the index's value tuple (empty

@@ -209,7 +209,7 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
     bool asked = active && active->is_bool();
     bool background = !(*def)->unique && asked && !active->as_bool();
     if (!(*def)->unique && !asked) {
-      Result<uint64_t> n = CountSourceDocs(sc, **def, body, kSyncIndexBuildLimit + 1);
+      Result<uint64_t> n = CountSourceDocs(sc, **def, kSyncIndexBuildLimit + 1);
       if (!n.ok()) return ctx.CallError(n.status().code(), n.status().description());
       background = *n > kSyncIndexBuildLimit;
     }
@@ -217,7 +217,7 @@ Result<Value> CreateSchema(CallContext& ctx, StorageContext& sc, NativeColl kind
     if (background) {
       sc.NoteIndexBuild({r->addr.db, r->addr.id, uid});
     } else {
-      Status built = BuildIndexNow(sc, **def, body);
+      Status built = BuildIndexNow(sc, **def);
       if (!built.ok()) return ctx.CallError(built.code(), built.description());
     }
   }

@@ -13,27 +13,6 @@ using storage::Action;
 using storage::DocAddress;
 using storage::NativeColl;
 
-std::vector<Value> IndexSourceRefs(const Value& body) {
-  std::vector<Value> out;
-  auto add = [&](const Value& s) {
-    if (!s.is_object()) return out.push_back(s);
-    const Value* c = s.Find("collection") ? s.Find("collection") : s.Find("class");
-    if (c && c->is_array()) {
-      for (const Value& e : c->array()) out.push_back(e);
-    } else if (c) {
-      out.push_back(*c);
-    }
-  };
-  const Value* source = body.Find("source");
-  if (source == nullptr) return out;
-  if (source->is_array()) {
-    for (const Value& s : source->array()) add(s);
-  } else {
-    add(*source);
-  }
-  return out;
-}
-
 bool IndexActive(const Value& body) {
   const Value* active = body.is_object() ? body.Find("active") : nullptr;
   return active == nullptr || !active->is_bool() || active->as_bool();
@@ -52,12 +31,12 @@ Value WithField(const Value& body, const std::string& name, Value value) {
 
 namespace {
 
-// Calls fn(source collection ref, addr, record) for the live documents of
-// source `i` of `def` from `bounds` on, until fn returns false.
+// Calls fn(ref, addr, record) for the live documents of source `i` of
+// `def` from `bounds` on, until fn returns false.
 template <typename Fn>
-Status ForEachDoc(StorageContext& sc, const storage::IndexDef& def, const Value& coll_ref, size_t i,
+Status ForEachDoc(StorageContext& sc, const storage::IndexDef& def, size_t i,
                   const storage::ScanBounds& bounds, Fn fn) {
-  auto cursor = sc.txn().ScanCollection(coll_ref, def.db, def.sources[i], bounds);
+  auto cursor = sc.txn().ScanCollection(def.source_refs[i], def.db, def.sources[i], bounds);
   for (; cursor->Valid(); cursor->Next()) {
     DocAddress addr{def.db, def.sources[i], cursor->entry().ref().ref_id()};
     FQL_ASSIGN_OR_RETURN(auto rec, sc.txn().Read(addr));
@@ -70,10 +49,9 @@ Status ForEachDoc(StorageContext& sc, const storage::IndexDef& def, const Value&
 
 }  // namespace
 
-Status BuildIndexNow(StorageContext& sc, const storage::IndexDef& def, const Value& body) {
-  std::vector<Value> refs = IndexSourceRefs(body);
-  for (size_t i = 0; i < refs.size() && i < def.sources.size(); ++i) {
-    FQL_RETURN_IF_ERROR(ForEachDoc(sc, def, refs[i], i, {},
+Status BuildIndexNow(StorageContext& sc, const storage::IndexDef& def) {
+  for (size_t i = 0; i < def.sources.size(); ++i) {
+    FQL_RETURN_IF_ERROR(ForEachDoc(sc, def, i, {},
                                    [&](const Value& ref, const DocAddress& addr,
                                        const storage::DocRecord& rec) -> Result<bool> {
                                      FQL_RETURN_IF_ERROR(
@@ -84,14 +62,12 @@ Status BuildIndexNow(StorageContext& sc, const storage::IndexDef& def, const Val
   return Status::Ok();
 }
 
-Result<uint64_t> CountSourceDocs(StorageContext& sc, const storage::IndexDef& def,
-                                 const Value& body, uint64_t limit) {
-  std::vector<Value> refs = IndexSourceRefs(body);
+Result<uint64_t> CountSourceDocs(StorageContext& sc, const storage::IndexDef& def, uint64_t limit) {
   storage::ScanBounds bounds;
   bounds.note_range = false;
   uint64_t n = 0;
-  for (size_t i = 0; i < refs.size() && i < def.sources.size() && n < limit; ++i) {
-    auto cursor = sc.txn().ScanCollection(refs[i], def.db, def.sources[i], bounds);
+  for (size_t i = 0; i < def.sources.size() && n < limit; ++i) {
+    auto cursor = sc.txn().ScanCollection(def.source_refs[i], def.db, def.sources[i], bounds);
     for (; cursor->Valid() && n < limit; cursor->Next()) ++n;
     FQL_RETURN_IF_ERROR(cursor->status());
   }
@@ -285,14 +261,13 @@ Status IndexBuilder::Chunk(StorageContext& sc, const IndexBuildJob& job, size_t 
     return Status::Ok();
   }
   FQL_ASSIGN_OR_RETURN(auto def, sc.ParseIndex(job.db, job.uid, index->body));
-  std::vector<Value> refs = IndexSourceRefs(index->body);
-  size_t sources = std::min(refs.size(), def->sources.size());
+  size_t sources = def->sources.size();
   while (*source < sources && *indexed < chunk) {
     storage::ScanBounds bounds;
     bounds.start = *after;
     bounds.note_range = false;
     bool full = false;
-    FQL_RETURN_IF_ERROR(ForEachDoc(sc, *def, refs[*source], *source, bounds,
+    FQL_RETURN_IF_ERROR(ForEachDoc(sc, *def, *source, bounds,
                                    [&](const Value& ref, const DocAddress& addr,
                                        const storage::DocRecord& rec) -> Result<bool> {
                                      FQL_RETURN_IF_ERROR(sc.txn().IndexExisting(

@@ -46,10 +46,6 @@ inline constexpr size_t kIndexBuildChunk = 1000;
 // (a document it could not index); such an index stays inactive.
 inline constexpr const char* kIndexBuildError = "build_error";
 
-// The collection refs of an index document's `source` (a ref, a source
-// object, or an array of either), in the order of IndexDef::sources.
-std::vector<Value> IndexSourceRefs(const Value& body);
-
 // Whether a stored index document is active (built).
 bool IndexActive(const Value& body);
 
@@ -58,12 +54,11 @@ Value WithField(const Value& body, const std::string& name, Value value);
 
 // Adds the entries of `def` for every document of its sources, in the
 // current transaction (noting the collections for conflicts).
-Status BuildIndexNow(StorageContext& sc, const storage::IndexDef& def, const Value& body);
+Status BuildIndexNow(StorageContext& sc, const storage::IndexDef& def);
 
 // The documents in the sources of `def`, counting no further than `limit`.
 // Notes nothing for conflicts.
-Result<uint64_t> CountSourceDocs(StorageContext& sc, const storage::IndexDef& def,
-                                 const Value& body, uint64_t limit);
+Result<uint64_t> CountSourceDocs(StorageContext& sc, const storage::IndexDef& def, uint64_t limit);
 
 // An index to build in the background: its database, name and uid (a
 // deleted and re-created index has another uid; its build stops).

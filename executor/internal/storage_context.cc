@@ -322,8 +322,7 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::IndexDefOf(const Value& 
   if (!rec || rec->action == storage::Action::kDelete) {
     return Invalid("Ref refers to undefined index '" + ref.ref_id() + "'");
   }
-  if (const Value* active = rec->body.Find("active");
-      active && active->is_bool() && !active->as_bool()) {
+  if (!IndexActive(rec->body)) {
     // Refused rather than read partially while the build runs.
     if (const Value* failed = rec->body.Find(kIndexBuildError); failed && failed->is_string()) {
       return Status(ErrorCode::kUnavailable,
@@ -371,6 +370,7 @@ Result<std::shared_ptr<const IndexDef>> StorageContext::ParseIndexIn(uint64_t db
       return Invalid("Ref refers to undefined collection '" + s.ref_id() + "'");
     }
     def->sources.push_back(rec->uid);
+    def->source_refs.push_back(s);
   }
   FQL_ASSIGN_OR_RETURN(def->terms, ParseFields(Field(body, "terms"), "terms", bindings));
   FQL_ASSIGN_OR_RETURN(def->values, ParseFields(Field(body, "values"), "values", bindings));
