@@ -19,6 +19,7 @@ struct CliOptions {
   std::string database;            // child database to run in ("" = top level)
   bool sync = true;                // --durability sync|async
   uint32_t partitions = 8;         // for a new data directory
+  size_t row_cache_bytes = size_t{64} << 20;
   executor::JitMode jit = executor::JitMode::kAuto;  // --jit off|auto|always
   bool explain = false;                              // --explain
 

@@ -33,6 +33,8 @@ const char kUsage[] =
     "                      async: once the OS has it (survives a crash of\n"
     "                      fqldb, not of the machine)\n"
     "  --partitions N      partitions of a new data directory (default 8)\n"
+    "  --row-cache MB      memory for cached documents, which repeated reads of\n"
+    "                      a document serve without LevelDB (default 64; 0: off)\n"
     "  --format fql|json   print FQL literals (default) or Fauna wire JSON\n"
     "  --jit MODE          auto (default): compile Map/Filter/Reduce/Foreach loops\n"
     "                      with LLVM when they are large or run often; always:\n"
@@ -82,6 +84,14 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
         return Usage("--partitions must be a power of two from 1 to 1024");
       }
       out->partitions = static_cast<uint32_t>(p);
+    } else if (a == "--row-cache") {
+      char* end = nullptr;
+      if (!value(&v)) return Usage("--row-cache needs a size in MB");
+      unsigned long mb = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || mb > (1ul << 20)) {
+        return Usage("--row-cache must be a size in MB from 0 to 1048576");
+      }
+      out->row_cache_bytes = static_cast<size_t>(mb) << 20;
     } else if (a == "--format") {
       if (!value(&v)) return Usage("--format needs fql or json");
       if (v == "fql") {
@@ -224,6 +234,7 @@ int Main(int argc, char** argv) {
   executor::DatabaseOptions dbo;
   dbo.sync = options.sync;
   dbo.partitions = options.partitions;
+  dbo.row_cache_bytes = options.row_cache_bytes;
   auto db = executor::Database::Open(options.data_dir, dbo);
   if (!db.ok()) {
     std::cerr << "fqldb: " << db.status().ToString() << "\n";

@@ -63,6 +63,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   storage::EngineOptions eo;
   eo.partitions = options.partitions;
   eo.durability = options.sync ? storage::Durability::kSync : storage::Durability::kAsync;
+  eo.row_cache_bytes = options.row_cache_bytes;
   std::unique_ptr<Database> db(new Database());
   db->options_ = options;
   FQL_ASSIGN_OR_RETURN(db->engine_, storage::Engine::Open(dir, eo));

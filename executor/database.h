@@ -33,6 +33,9 @@ struct DatabaseOptions {
   // Conflicting attempts retried before a query fails with "contended
   // transaction".
   int max_attempts = 16;
+  // Memory for caching documents' newest versions, so that reading a
+  // document again skips LevelDB (0: no cache).
+  size_t row_cache_bytes = size_t{64} << 20;
 };
 
 // An embedded fqldb database: a data directory, opened by one process at a

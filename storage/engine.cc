@@ -137,7 +137,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Engin
   for (uint32_t i = 0; i < parts; ++i) {
     char name[32];
     std::snprintf(name, sizeof(name), "/part-%03u", i);
-    FQL_ASSIGN_OR_RETURN(auto part, internal::Partition::Open(dir + name));
+    FQL_ASSIGN_OR_RETURN(auto part,
+                         internal::Partition::Open(dir + name, options.row_cache_bytes / parts));
     e->partitions_.push_back(std::move(part));
   }
   e->async_ = options.durability == Durability::kAsync;

@@ -32,6 +32,9 @@ struct EngineOptions {
   size_t log_segment_bytes = internal::CommitLog::kDefaultSegmentBytes;
   // A checkpoint runs after this many commits (and after each open).
   uint64_t checkpoint_every = 50000;
+  // Memory for the partitions' row caches of newest versions, which serve
+  // repeated point reads without a LevelDB seek (shared out evenly; 0: none).
+  size_t row_cache_bytes = size_t{64} << 20;
 };
 
 using internal::PartitionWrite;

@@ -1,5 +1,6 @@
 #include "storage/internal/partition.h"
 
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
@@ -36,7 +37,8 @@ void AppendVersionKey(std::string_view logical, uint64_t ts, std::string* out) {
   PutBigEndian64(~ts, out);
 }
 
-Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path) {
+Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path,
+                                                   size_t row_cache_bytes) {
   leveldb::Options options;
   options.create_if_missing = true;
   options.max_open_files = 256;
@@ -45,6 +47,7 @@ Result<std::unique_ptr<Partition>> Partition::Open(const std::string& path) {
   FQL_RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(options, path, &raw), "cannot open " + path));
   std::unique_ptr<Partition> p(new Partition());
   p->db_.reset(raw);
+  if (row_cache_bytes > 0) p->rows_.reset(leveldb::NewLRUCache(row_cache_bytes));
   std::string applied;
   leveldb::Status s = p->db_->Get(leveldb::ReadOptions(), ToSlice(kAppliedKey), &applied);
   if (s.ok() && applied.size() == kTsBytes) {
@@ -75,7 +78,20 @@ Status Partition::Apply(uint64_t ts, std::span<const VersionWrite* const> writes
   // Not synced: the commit log is what makes a commit durable, and a
   // partition replays it past its applied ts after a crash.
   FQL_RETURN_IF_ERROR(FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "partition write"));
+  if (!rows_) {
+    if (ts > applied_ts()) applied_ts_.store(ts, std::memory_order_release);
+    return Status::Ok();
+  }
+  // After the write, under the lock CacheRow takes: drop the rows of the
+  // keys written, move the applied ts, then bump the epoch. A reader that
+  // cached a row before this ran loses it here; one that read the epoch
+  // before the bump sees it changed and does not cache; one that read it
+  // after sees the new applied ts, so it caches only from a snapshot that
+  // includes this write.
+  std::lock_guard<std::mutex> lock(rows_mu_);
+  for (const VersionWrite* w : writes) rows_->Erase(ToSlice(w->key));
   if (ts > applied_ts()) applied_ts_.store(ts, std::memory_order_release);
+  rows_epoch_.fetch_add(1, std::memory_order_release);
   return Status::Ok();
 }
 
@@ -107,7 +123,40 @@ uint64_t Partition::ApproximateBytes(std::string_view begin, std::string_view en
 
 void Partition::CompactAll() { db_->CompactRange(nullptr, nullptr); }
 
+namespace {
+
+struct Row {
+  uint64_t ts;
+  std::string value;
+};
+
+void DeleteRow(const leveldb::Slice&, void* row) { delete static_cast<Row*>(row); }
+
+}  // namespace
+
+void Partition::CacheRow(std::string_view key, const Version& v, uint64_t epoch) const {
+  std::lock_guard<std::mutex> lock(rows_mu_);
+  if (rows_epoch_.load(std::memory_order_acquire) != epoch) return;
+  size_t charge = sizeof(Row) + key.size() + v.value.size();
+  rows_->Release(rows_->Insert(ToSlice(key), new Row{v.ts, v.value}, charge, &DeleteRow));
+}
+
 Result<std::optional<Version>> Partition::Latest(std::string_view key, uint64_t at) const {
+  uint64_t epoch = 0;
+  bool cacheable = false;
+  if (rows_) {
+    if (leveldb::Cache::Handle* h = rows_->Lookup(ToSlice(key))) {
+      const Row* row = static_cast<const Row*>(rows_->Value(h));
+      std::optional<Version> hit;
+      if (row->ts <= at) hit = Version{row->ts, row->value};
+      rows_->Release(h);
+      if (hit) return hit;  // the newest version, so the newest at or before `at`
+    }
+    // The epoch first, then the applied ts (Apply moves them in the other
+    // order): a snapshot at or past the applied ts finds the newest version.
+    epoch = rows_epoch_.load(std::memory_order_acquire);
+    cacheable = at >= applied_ts();
+  }
   std::string target;
   AppendVersionKey(key, at, &target);
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
@@ -121,7 +170,9 @@ Result<std::optional<Version>> Partition::Latest(std::string_view key, uint64_t 
   if (!SplitVersionKey(ToView(it->key()), &logical, &ts) || logical != key) {
     return std::optional<Version>();
   }
-  return std::optional<Version>(Version{ts, it->value().ToString()});
+  Version v{ts, it->value().ToString()};
+  if (cacheable) CacheRow(key, v, epoch);
+  return std::optional<Version>(std::move(v));
 }
 
 Result<std::vector<Version>> Partition::History(std::string_view key, uint64_t at) const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 #include "common/status.h"
 
 namespace leveldb {
+class Cache;
 class DB;
 class Iterator;
 }  // namespace leveldb
@@ -62,8 +64,10 @@ class VisibleIterator;
 // with Apply, which callers serialize.
 class Partition {
  public:
-  // Opens or creates the LevelDB at `path`. Errors: kIo.
-  static Result<std::unique_ptr<Partition>> Open(const std::string& path);
+  // Opens or creates the LevelDB at `path`, with a cache of up to
+  // `row_cache_bytes` of newest versions for Latest (0: none). Errors: kIo.
+  static Result<std::unique_ptr<Partition>> Open(const std::string& path,
+                                                 size_t row_cache_bytes = 0);
   ~Partition();
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
@@ -84,7 +88,9 @@ class Partition {
   void CompactAll();
 
   // The newest version of `key` with ts <= at (a tombstone included), or
-  // nullopt when there is none.
+  // nullopt when there is none. A key's newest version is kept in the row
+  // cache once read, so that reading it again takes a hash lookup instead
+  // of a LevelDB seek; Apply drops the rows of the keys it writes.
   Result<std::optional<Version>> Latest(std::string_view key, uint64_t at) const;
 
   // Every version of `key` with ts <= at, oldest first.
@@ -103,8 +109,19 @@ class Partition {
 
  private:
   Partition() = default;
+  // Caches `v` as the newest version of `key`, unless Apply ran since
+  // `epoch` was read (v may then be stale).
+  void CacheRow(std::string_view key, const Version& v, uint64_t epoch) const;
+
   std::unique_ptr<leveldb::DB> db_;
   std::atomic<uint64_t> applied_ts_{0};
+  // The row cache: logical key -> its newest version. A row is cached only
+  // when it was read at a snapshot covering every applied commit, and
+  // Apply erases its keys' rows after writing them (under rows_mu_, bumping
+  // rows_epoch_), so a cached row is always the key's newest version.
+  std::unique_ptr<leveldb::Cache> rows_;
+  mutable std::mutex rows_mu_;
+  std::atomic<uint64_t> rows_epoch_{0};
 };
 
 // A cursor over the visible logical keys of one partition (see Scan).

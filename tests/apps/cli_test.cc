@@ -76,6 +76,8 @@ TEST(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Fqldb("frobnicate").status, 2);
   EXPECT_EQ(Fqldb("run " + DataArg()).status, 2);
   EXPECT_EQ(Fqldb("run --format xml -").status, 2);
+  EXPECT_EQ(Fqldb("run --row-cache lots -").status, 2);
+  EXPECT_EQ(Fqldb("run " + DataArg() + " --row-cache 0 -", "Add(1, 2)\n").status, 0);
   Outcome o = Fqldb("shell --bogus");
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.out.find("unknown option '--bogus'"), std::string::npos);

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -37,7 +39,9 @@ class PartitionTest : public ::testing::Test {
   void SetUp() override { Open(); }
   void Open() {
     part_.reset();
-    auto p = Partition::Open(dir_.path() + "/p");
+    // With a row cache, so that every test here also checks that cached
+    // rows follow writes.
+    auto p = Partition::Open(dir_.path() + "/p", 1 << 20);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     part_ = std::move(p).value();
   }
@@ -84,6 +88,62 @@ TEST_F(PartitionTest, ReadsTheNewestVersionAtOrBeforeATs) {
   ASSERT_NO_FATAL_FAILURE(Open());
   EXPECT_EQ(part_->applied_ts(), 40u) << "the applied ts persists";
   EXPECT_EQ((*part_->Latest("b", 100))->value, Val(Action::kCreate, "b"));
+}
+
+TEST_F(PartitionTest, CachedRowsFollowWritesSnapshotsAndHistoryEdits) {
+  auto ts_of = [&](const std::string& key, uint64_t at) -> uint64_t {
+    auto v = part_->Latest(key, at);
+    EXPECT_TRUE(v.ok());
+    return v.ok() && v->has_value() ? (*v)->ts : 0;
+  };
+  Apply(10, {Ver("a", Action::kCreate, "a10")});
+  EXPECT_EQ(ts_of("a", 10), 10u);  // cached now
+  Apply(20, {Ver("a", Action::kUpdate, "a20")});
+  EXPECT_EQ(ts_of("a", 15), 10u) << "an older snapshot still finds the older version";
+  EXPECT_EQ(ts_of("a", 20), 20u) << "a write drops the cached row";
+  EXPECT_EQ(ts_of("a", 20), 20u);
+  EXPECT_EQ(ts_of("a", 19), 10u) << "a cached row newer than the snapshot is not used";
+  Apply(30, {Ver("a", Action::kUpdate, "a30")});
+  // Read at 25 while 30 is applied: that version is not the newest and must
+  // not be cached as if it were.
+  EXPECT_EQ(ts_of("a", 25), 20u);
+  EXPECT_EQ(ts_of("a", 40), 30u);
+  // A history edit newer than the newest version becomes the newest.
+  Apply(50, {VersionWrite{"a", 45, Val(Action::kUpdate, "a45"), false}});
+  EXPECT_EQ(ts_of("a", 100), 45u);
+  auto v = part_->Latest("a", 100);
+  EXPECT_EQ((*v)->value, Val(Action::kUpdate, "a45"));
+  Apply(60, {Ver("a", Action::kDelete, "")});
+  EXPECT_EQ((*part_->Latest("a", 100))->action(), Action::kDelete);
+}
+
+// One writer applies a new version of "k" at every ts while readers read
+// "k" at the applied ts: each must find exactly the version at that ts. A
+// row cached from a read that raced a write would be found stale later.
+TEST_F(PartitionTest, CachedRowsAreNeverStaleUnderConcurrentWrites) {
+  Apply(1, {Ver("k", Action::kCreate, "1")});
+  std::atomic<bool> done{false};
+  std::atomic<int> stale{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        uint64_t at = part_->applied_ts();
+        auto v = part_->Latest("k", at);
+        if (!v.ok() || !v->has_value() || (*v)->ts != at) stale.fetch_add(1);
+      }
+    });
+  }
+  for (uint64_t ts = 2; ts <= 20000; ++ts) {
+    std::vector<VersionWrite> w = {Ver("k", Action::kUpdate, std::to_string(ts))};
+    std::vector<const VersionWrite*> ptrs = {&w[0]};
+    w[0].ts = ts;
+    ASSERT_TRUE(part_->Apply(ts, ptrs).ok());
+  }
+  done.store(true);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_EQ((*part_->Latest("k", 20000))->ts, 20000u);
 }
 
 TEST_F(PartitionTest, ScanChoosesTheVisibleVersionInBothDirections) {
