@@ -208,6 +208,27 @@ TEST(CliTest, DatabaseFlagRunsInsideAChildDatabase) {
   EXPECT_NE(missing.out.find("Database 'nope' does not exist"), std::string::npos) << missing.out;
 }
 
+// A renamed database keeps its collections and documents (they are keyed by
+// the database's uid); the old name is gone.
+TEST(CliTest, RenamingADatabaseKeepsWhatItHolds) {
+  std::string data = DataArg();
+  ASSERT_EQ(Fqldb("run " + data + " -", "CreateDatabase({name: 'shop'})\n").status, 0);
+  ASSERT_EQ(Fqldb("run " + data + " --database shop -",
+                  "CreateCollection({name: 'items'})\nCreate(Ref(Collection('items'), '1'), {data: "
+                  "{n: 7}})\n")
+                .status,
+            0);
+  Outcome renamed =
+      Fqldb("run " + data + " -", "Select('name', Update(Database('shop'), {name: 'store'}))\n");
+  EXPECT_EQ(renamed.out, "'store'\n");
+  Outcome read = Fqldb("run " + data + " --database store -",
+                       "Select(['data', 'n'], Get(Ref(Collection('items'), '1')))\n");
+  EXPECT_EQ(read.out, "7\n");
+  Outcome old = Fqldb("run " + data + " --database shop -", "1\n");
+  EXPECT_EQ(old.status, 1);
+  EXPECT_NE(old.out.find("Database 'shop' does not exist"), std::string::npos) << old.out;
+}
+
 // The example a newcomer runs from its README, script by script, on one
 // data directory: every query of schema and seed succeeds, and the queries
 // show the behaviour the walkthrough promises.

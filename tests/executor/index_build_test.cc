@@ -135,6 +135,22 @@ TEST_F(IndexBuildTest, AnInterruptedBuildResumesWhenTheDatabaseOpensAgain) {
   EXPECT_EQ(Must(R"(Count(Events(Match(Index("by_k"), 2))))").as_long(), 750);
 }
 
+// Renamed while its build runs: the build carries on under the new name.
+TEST_F(IndexBuildTest, AnIndexRenamedDuringItsBuildIsBuiltUnderItsNewName) {
+  Load(3000);
+  Value created = Must(
+      R"(CreateIndex({name: "by_k", source: Collection("items"), terms: [{field: ["data", "k"]}]}))");
+  EXPECT_EQ(ToFql(*created.Find("active")), "false");
+  Value renamed = Must(R"(Update(Index("by_k"), {name: "items_by_k"}))");
+  EXPECT_EQ(ToFql(*renamed.Find("name")), "'items_by_k'");
+  ASSERT_TRUE(db_->WaitForIndexBuilds().ok());
+  EXPECT_EQ(ToFql(Must(R"(Exists(Index("by_k")))")), "false");
+  EXPECT_EQ(ToFql(Must(R"(Select("active", Get(Index("items_by_k"))))")), "true");
+  ExpectIndexMatchesScan("items_by_k");
+  EXPECT_EQ(Must(R"(Count(Events(Match(Index("items_by_k"), 2))))").as_long(), 750)
+      << "each entry is added once";
+}
+
 TEST_F(IndexBuildTest, SmallUniqueOrActiveIndexesBuildAtOnceAndActiveCannotBeSet) {
   Load(300);
   // Unique indexes are checked while they are built, so they build at once.
