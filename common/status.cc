@@ -34,9 +34,9 @@ const char* ErrorCodeName(ErrorCode code) {
 
 std::string Status::ToString() const {
   if (ok()) return "ok";
-  std::string s = std::string(ErrorCodeName(code_)) + ": " + description_;
+  std::string s = std::string(ErrorCodeName(code())) + ": " + description();
   if (has_source_pos()) {
-    s += " at " + std::to_string(source_pos_.line) + ":" + std::to_string(source_pos_.column);
+    s += " at " + std::to_string(source_pos().line) + ":" + std::to_string(source_pos().column);
   }
   return s;
 }

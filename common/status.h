@@ -53,46 +53,67 @@ struct SourcePos {
 class Status {
  public:
   Status() = default;
-  Status(ErrorCode code, std::string description) : code_(code), description_(std::move(description)) {}
+  Status(ErrorCode code, std::string description)
+      : rep_(std::make_unique<Rep>(Rep{code, std::move(description), {}, {}, nullptr})) {}
+  Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  Status& operator=(const Status& other) {
+    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status Ok() { return Status(); }
 
-  bool ok() const { return code_ == ErrorCode::kOk; }
-  ErrorCode code() const { return code_; }
-  const std::string& description() const { return description_; }
-  const std::vector<PathElem>& position() const { return position_; }
-  const SourcePos& source_pos() const { return source_pos_; }
-  bool has_source_pos() const { return source_pos_.line > 0; }
+  bool ok() const { return rep_ == nullptr || rep_->code == ErrorCode::kOk; }
+  ErrorCode code() const { return rep_ ? rep_->code : ErrorCode::kOk; }
+  const std::string& description() const { return rep_ ? rep_->description : Empty().description; }
+  const std::vector<PathElem>& position() const { return rep_ ? rep_->position : Empty().position; }
+  const SourcePos& source_pos() const { return rep_ ? rep_->source_pos : Empty().source_pos; }
+  bool has_source_pos() const { return source_pos().line > 0; }
 
   // Sets where the error happened, unless an inner frame already did.
   Status& AtSource(SourcePos pos) {
-    if (!has_source_pos()) source_pos_ = pos;
+    if (!has_source_pos()) Mutable().source_pos = pos;
     return *this;
   }
   Status& WithPosition(std::vector<PathElem> position) {
-    position_ = std::move(position);
+    Mutable().position = std::move(position);
     return *this;
   }
   // The errors that caused this one (a `call error` holds the error raised
   // inside the function). Their positions are in the function's own text.
   Status& WithCause(std::vector<Status> cause) {
-    cause_ = std::make_shared<const std::vector<Status>>(std::move(cause));
+    Mutable().cause = std::make_shared<const std::vector<Status>>(std::move(cause));
     return *this;
   }
   const std::vector<Status>& cause() const {
     static const std::vector<Status> kNone;
-    return cause_ ? *cause_ : kNone;
+    return rep_ && rep_->cause ? *rep_->cause : kNone;
   }
 
   // Renders "code: description at line:col".
   std::string ToString() const;
 
  private:
-  ErrorCode code_ = ErrorCode::kOk;
-  std::string description_;
-  std::vector<PathElem> position_;
-  SourcePos source_pos_;
-  std::shared_ptr<const std::vector<Status>> cause_;
+  // Only errors carry one: an OK status is a null pointer, so making,
+  // moving and dropping the OK results of hot paths costs next to nothing.
+  struct Rep {
+    ErrorCode code = ErrorCode::kOk;
+    std::string description;
+    std::vector<PathElem> position;
+    SourcePos source_pos;
+    std::shared_ptr<const std::vector<Status>> cause;
+  };
+  static const Rep& Empty() {
+    static const Rep kEmpty;
+    return kEmpty;
+  }
+  Rep& Mutable() {
+    if (!rep_) rep_ = std::make_unique<Rep>();
+    return *rep_;
+  }
+  std::unique_ptr<Rep> rep_;
 };
 
 // Either a value or a non-OK Status (Arrow's Result<T>).
