@@ -22,6 +22,9 @@ struct CliOptions {
   size_t row_cache_bytes = size_t{64} << 20;
   executor::JitMode jit = executor::JitMode::kAuto;  // --jit off|auto|always
   bool explain = false;                              // --explain
+  std::string connect;  // --connect ENDPOINT: run on a node instead of --data
+  std::string listen = "tcp://127.0.0.1:7000";  // `node` only
+  int workers = 4;                              // `node` only
 
   // Filled by Main once the data directory is open.
   executor::Database* db_handle = nullptr;
@@ -34,6 +37,10 @@ executor::SessionOptions SessionOptionsFor(const CliOptions& options);
 // Runs `fqldb shell`: interactive with libedit on a terminal, line-fed
 // otherwise. Returns the process exit status.
 int RunShell(const CliOptions& options);
+
+// Runs `fqldb node`: serves the client protocol on options.listen until
+// SIGINT or SIGTERM. Returns the process exit status.
+int RunNode(const CliOptions& options);
 
 // Returns true when the text's brackets, strings and comments are all closed,
 // so the shell can submit it; false means "keep reading lines".

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "apps/cli.h"
+#include "apps/runner.h"
 #include "compiler/jit/jit_engine.h"
 
 namespace fqldb::apps {
@@ -25,9 +26,16 @@ const char kUsage[] =
     "  shell               interactive FQL shell on an embedded database\n"
     "  run FILE...         run FQL scripts ('-' reads stdin); each top-level\n"
     "                      expression is its own query, one result per line\n"
+    "  node                serve the data directory to clients over ZeroMQ\n"
+    "                      (the client protocol is in the README)\n"
     "\n"
     "options:\n"
     "  --data DIR          data directory (default ./fqldb-data)\n"
+    "  --connect ENDPOINT  shell, run: send queries to the node at ENDPOINT\n"
+    "                      (e.g. tcp://127.0.0.1:7000) instead of opening --data\n"
+    "  --listen ENDPOINT   node: where to listen (default tcp://127.0.0.1:7000;\n"
+    "                      port 0 picks a free port, printed at start)\n"
+    "  --workers N         node: requests run at once (default 4)\n"
     "  --database NAME     run inside the child database NAME (a/b for nested)\n"
     "  --durability MODE   sync (default): a write returns once it is on disk;\n"
     "                      async: once the OS has it (survives a crash of\n"
@@ -71,6 +79,18 @@ int ParseOptions(int argc, char** argv, int start, bool allow_files, CliOptions*
     std::string v;
     if (a == "--data") {
       if (!value(&out->data_dir)) return Usage("--data needs a directory");
+    } else if (a == "--connect") {
+      if (!value(&out->connect) || out->connect.empty())
+        return Usage("--connect needs an endpoint");
+    } else if (a == "--listen") {
+      if (!value(&out->listen) || out->listen.empty()) return Usage("--listen needs an endpoint");
+    } else if (a == "--workers") {
+      char* end = nullptr;
+      if (!value(&v)) return Usage("--workers needs a number");
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 256)
+        return Usage("--workers must be from 1 to 256");
+      out->workers = static_cast<int>(n);
     } else if (a == "--database") {
       if (!value(&out->database) || out->database.empty()) return Usage("--database needs a name");
     } else if (a == "--durability") {
@@ -179,7 +199,14 @@ bool ReadInput(const std::string& file, std::string* text) {
 
 int RunFiles(const CliOptions& options) {
   if (options.files.empty()) return Usage("run needs at least one FILE (or '-' for stdin)");
-  executor::Session session(SessionOptionsFor(options));
+  std::unique_ptr<ScriptRunner> runner;
+  if (options.connect.empty()) {
+    runner = MakeLocalRunner(options, nullptr);
+  } else {
+    auto remote = MakeRemoteRunner(options, nullptr);
+    if (!remote.ok()) return Usage(remote.status().description());
+    runner = std::move(remote).value();
+  }
   bool any_failed = false;
   for (const std::string& file : options.files) {
     std::string text;
@@ -191,19 +218,20 @@ int RunFiles(const CliOptions& options) {
       continue;
     }
     bool stop = false;
-    auto summary = session.RunScript(text, [&](const executor::QueryOutcome& q) {
-      if (!q.explain.empty()) {
-        // JSON output stays one parseable line per query: the report goes aside.
-        (options.format == executor::OutputFormat::kJson ? std::cerr : std::cout)
-            << q.explain << "\n";
-      }
-      std::cout << executor::FormatResult(q.result, options.format, text) << "\n";
-      std::cout.flush();
-      stop = !q.result.ok() && options.stop_on_error;
-      return !stop;
-    });
-    if (!summary.syntax_errors.empty()) {
-      std::cout << executor::FormatErrors(summary.syntax_errors, options.format, text) << std::endl;
+    RunnerSummary summary =
+        runner->Run(text, options.format, options.explain, [&](const RunnerOutcome& q) {
+          if (!q.explain.empty()) {
+            // JSON output stays one parseable line per query: the report goes aside.
+            (options.format == executor::OutputFormat::kJson ? std::cerr : std::cout)
+                << q.explain << "\n";
+          }
+          std::cout << q.rendered << "\n";
+          std::cout.flush();
+          stop = !q.ok && options.stop_on_error;
+          return !stop;
+        });
+    if (summary.request_failed) {
+      std::cout << summary.request_error << std::endl;
       any_failed = true;
       if (options.stop_on_error) return kExitFailure;
     }
@@ -227,9 +255,15 @@ int Main(int argc, char** argv) {
     return 0;
   }
   CliOptions options;
-  if (cmd != "shell" && cmd != "run") return Usage("unknown command '" + cmd + "'");
+  if (cmd != "shell" && cmd != "run" && cmd != "node")
+    return Usage("unknown command '" + cmd + "'");
   int rc = ParseOptions(argc, argv, 2, cmd == "run", &options);
   if (rc >= 0) return rc;
+  if (!options.connect.empty()) {
+    // The node owns the data; nothing is opened here.
+    if (cmd == "node") return Usage("--connect is for shell and run, not node");
+    return cmd == "shell" ? RunShell(options) : RunFiles(options);
+  }
   if (!EnsureDataDir(options.data_dir)) return kExitFailure;
   executor::DatabaseOptions dbo;
   dbo.sync = options.sync;
@@ -242,6 +276,8 @@ int Main(int argc, char** argv) {
   }
   options.db_handle = db->get();
   if (!options.database.empty()) {
+    if (cmd == "node")
+      return Usage("--database is per request for a node (the client's --database)");
     auto uid = (*db)->ResolveDatabase(options.database);
     if (!uid.ok()) {
       std::cerr << "fqldb: " << uid.status().ToString() << "\n";
@@ -249,6 +285,7 @@ int Main(int argc, char** argv) {
     }
     options.db_uid = *uid;
   }
+  if (cmd == "node") return RunNode(options);
   int code = cmd == "shell" ? RunShell(options) : RunFiles(options);
   // Indexes created over large collections build after their query commits;
   // finish them before exiting, and say so while it takes time.

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "apps/cli.h"
+#include "apps/runner.h"
 #include "compiler/frontend/builtin_catalog.h"
 
 namespace fqldb::apps {
@@ -131,10 +132,10 @@ namespace {
 
 class Shell {
  public:
-  Shell(const CliOptions& options, bool interactive)
+  Shell(const CliOptions& options, bool interactive, std::unique_ptr<ScriptRunner> runner)
       : options_(options),
         interactive_(interactive),
-        session_(MakeSessionOptions(options)),
+        runner_(std::move(runner)),
         explain_all_(options.explain) {}
 
   int Run() {
@@ -143,7 +144,9 @@ class Shell {
       rl_attempted_completion_function = Complete;
       history_path_ = HistoryPath();
       if (!history_path_.empty()) read_history(history_path_.c_str());
-      std::cout << "fqldb shell (FQL v4) on " << options_.data_dir
+      std::cout << "fqldb shell (FQL v4) on "
+                << (options_.connect.empty() ? options_.data_dir
+                                             : "the node at " + options_.connect)
                 << (options_.database.empty() ? "" : ", database " + options_.database)
                 << ". Type :help for help.\n";
     }
@@ -180,12 +183,6 @@ class Shell {
   }
 
  private:
-  static executor::SessionOptions MakeSessionOptions(const CliOptions& o) {
-    executor::SessionOptions so = SessionOptionsFor(o);
-    so.cancel = &g_interrupted;
-    return so;
-  }
-
   bool ReadLine(const char* prompt, std::string* line) {
     if (!interactive_) return static_cast<bool>(std::getline(std::cin, *line));
     char* raw = readline(prompt);
@@ -233,7 +230,6 @@ class Shell {
       options_.format = executor::OutputFormat::kJson;
     } else if (cmd == ":explain on" || cmd == ":explain off") {
       explain_all_ = cmd == ":explain on";
-      session_.set_explain(explain_all_);
       std::cout << "explain " << (explain_all_ ? "on" : "off") << "\n";
     } else if (cmd == ":explain") {
       std::cout << "usage: :explain QUERY, or :explain on|off\n";
@@ -245,22 +241,23 @@ class Shell {
 
   void Submit(const std::string& text) {
     g_interrupted.store(false);
-    session_.set_explain(explain_all_ || explain_next_);
+    bool explain = explain_all_ || explain_next_;
     explain_next_ = false;
-    auto summary = session_.RunScript(text, [&](const executor::QueryOutcome& q) {
-      if (!q.explain.empty()) std::cout << q.explain << "\n";
-      std::cout << executor::FormatResult(q.result, options_.format, text) << "\n";
-      any_failed_ = any_failed_ || !q.result.ok();
-      if (interactive_) {
-        double ms = std::chrono::duration<double, std::milli>(q.elapsed).count();
-        std::printf("\x1b[2m(%.3f ms)\x1b[0m\n", ms);
-        std::fflush(stdout);
-      }
-      std::cout.flush();
-      return true;
-    });
-    if (!summary.syntax_errors.empty()) {
-      std::cout << executor::FormatErrors(summary.syntax_errors, options_.format, text) << "\n";
+    RunnerSummary summary =
+        runner_->Run(text, options_.format, explain, [&](const RunnerOutcome& q) {
+          if (!q.explain.empty()) std::cout << q.explain << "\n";
+          std::cout << q.rendered << "\n";
+          any_failed_ = any_failed_ || !q.ok;
+          if (interactive_) {
+            double ms = std::chrono::duration<double, std::milli>(q.elapsed).count();
+            std::printf("\x1b[2m(%.3f ms)\x1b[0m\n", ms);
+            std::fflush(stdout);
+          }
+          std::cout.flush();
+          return true;
+        });
+    if (summary.request_failed) {
+      std::cout << summary.request_error << "\n";
       any_failed_ = true;
     }
     std::cout.flush();
@@ -268,7 +265,7 @@ class Shell {
 
   CliOptions options_;
   bool interactive_;
-  executor::Session session_;
+  std::unique_ptr<ScriptRunner> runner_;
   std::string history_path_;
   bool quit_ = false;
   bool any_failed_ = false;
@@ -279,7 +276,18 @@ class Shell {
 }  // namespace
 
 int RunShell(const CliOptions& options) {
-  Shell shell(options, ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO));
+  std::unique_ptr<ScriptRunner> runner;
+  if (options.connect.empty()) {
+    runner = MakeLocalRunner(options, &g_interrupted);
+  } else {
+    auto remote = MakeRemoteRunner(options, &g_interrupted);
+    if (!remote.ok()) {
+      std::cerr << "fqldb: " << remote.status().description() << "\n";
+      return 2;
+    }
+    runner = std::move(remote).value();
+  }
+  Shell shell(options, ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO), std::move(runner));
   return shell.Run();
 }
 

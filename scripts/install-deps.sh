@@ -11,6 +11,7 @@ PACKAGES=(
   libedit-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev
   libflatbuffers-dev
+  python3 python3-zmq
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/node_process.h"
 
 namespace {
 
@@ -91,6 +93,26 @@ TEST_P(GoldenQueryTest, SameOutputInterpretedAndCompiled) {
   std::string want = ReadFile(expected);
   EXPECT_EQ(want, RunGolden(GetParam(), "off")) << "--jit off differs for " << GetParam();
   EXPECT_EQ(want, RunGolden(GetParam(), "always")) << "--jit always differs for " << GetParam();
+}
+
+// The same file sent to a `fqldb node` (a real process on 127.0.0.1) with
+// `fqldb run --connect` must print exactly the expected output too.
+TEST_P(GoldenQueryTest, SameOutputThroughANode) {
+  fs::path expected = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".expected");
+  ASSERT_TRUE(fs::exists(expected)) << "missing " << expected;
+  fs::path fql = fs::path(FQL_QUERIES_DIR) / (GetParam() + ".fql");
+  std::string format = ReadFile(fql).rfind("// format: json", 0) == 0 ? "json" : "fql";
+  fs::path data = fs::path(::testing::TempDir()) / ("golden-node-" + GetParam());
+  fs::remove_all(data);
+  std::string why;
+  auto node = fqldb::testing_support::NodeProcess::Start(FQLDB_BINARY, data.string(), {}, &why);
+  ASSERT_TRUE(node) << why;
+  std::string cmd = std::string("timeout 60 ") + FQLDB_BINARY + " run --connect " +
+                    node->endpoint() + " --format " + format + " '" + fql.string() + "' 2>&1";
+  std::string out = Normalize(RunCommand(cmd));
+  node.reset();
+  fs::remove_all(data);
+  EXPECT_EQ(ReadFile(expected), out) << "output through a node differs for " << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Queries, GoldenQueryTest, ::testing::ValuesIn(GoldenFiles()),

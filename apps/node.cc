@@ -1,0 +1,40 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+
+#include "apps/cli.h"
+#include "net/server.h"
+
+namespace fqldb::apps {
+
+int RunNode(const CliOptions& options) {
+  // Blocked before the server's threads start, so that they inherit the
+  // mask and only sigwait below sees SIGINT and SIGTERM.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  net::ServerOptions so;
+  so.listen = options.listen;
+  so.workers = options.workers;
+  so.jit = options.jit;
+  auto server = net::Server::Start(options.db_handle, so);
+  if (!server.ok()) {
+    std::cerr << "fqldb: " << server.status().ToString() << "\n";
+    return 1;
+  }
+  // Scripts and tests read the endpoint (with the port chosen) from here.
+  std::cout << "fqldb node listening on " << (*server)->endpoint() << " (data " << options.data_dir
+            << ")" << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "fqldb: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+            << ": stopping (running queries are cancelled)\n";
+  (*server)->Stop();
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  return 0;
+}
+
+}  // namespace fqldb::apps

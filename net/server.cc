@@ -1,0 +1,208 @@
+#include "net/server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "executor/database.h"
+#include "executor/session.h"
+#include "net/internal/zmq_util.h"
+#include "net/protocol.h"
+
+namespace fqldb::net {
+
+namespace {
+
+struct Job {
+  std::string identity;  // the ROUTER's routing frame for the client
+  Request request;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  executor::Database* db = nullptr;
+  ServerOptions options;
+  zmq::context_t ctx{1};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t replies{ctx, zmq::socket_type::pull};  // workers' replies, to forward
+  std::string replies_endpoint;
+  std::string endpoint;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Job> queue;  // guarded by mu
+  std::thread io;
+  std::vector<std::thread> workers;
+  std::once_flag stopped;
+
+  void IoLoop();
+  void Work();
+  void Serve(zmq::socket_t& out, const Job& job);
+  void Send(zmq::socket_t& out, const std::string& identity, const Reply& reply);
+};
+
+void Server::Impl::Send(zmq::socket_t& out, const std::string& identity, const Reply& reply) {
+  std::vector<std::string> frames = EncodeReply(reply);
+  frames.insert(frames.begin(), identity);
+  internal::SendFrames(out, frames);
+}
+
+void Server::Impl::IoLoop() {
+  while (!stopping.load()) {
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                               {replies.handle(), 0, ZMQ_POLLIN, 0}};
+    if (!internal::Poll(items, 2, std::chrono::milliseconds(100))) continue;
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::vector<std::string> frames;
+      // A reply for a client that has gone is dropped by the ROUTER.
+      if (internal::RecvFrames(replies, &frames)) internal::SendFrames(router, frames);
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      std::vector<std::string> frames;
+      if (!internal::RecvFrames(router, &frames) || frames.empty()) continue;
+      std::string identity = std::move(frames.front());
+      frames.erase(frames.begin());
+      std::string id;
+      Result<Request> request = DecodeRequest(frames, &id);
+      Reply refusal;
+      refusal.kind = ReplyKind::kError;
+      refusal.id = id;
+      if (!request.ok()) {
+        refusal.code = request.status().code();
+        refusal.rendered =
+            executor::FormatError(request.status(), executor::OutputFormat::kFql, "");
+        Send(router, identity, refusal);
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mu);
+      if (queue.size() >= options.max_queued) {
+        lock.unlock();
+        Status busy(ErrorCode::kUnavailable, "node busy: " + std::to_string(options.max_queued) +
+                                                 " requests are waiting; try again later.");
+        refusal.code = busy.code();
+        refusal.rendered = executor::FormatError(busy, request->options.format, "");
+        Send(router, identity, refusal);
+        continue;
+      }
+      queue.push_back(Job{std::move(identity), std::move(request).value()});
+      lock.unlock();
+      cv.notify_one();
+    }
+  }
+}
+
+void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
+  const Request& req = job.request;
+  const executor::OutputFormat format = req.options.format;
+  Reply fail;
+  fail.id = req.id;
+  fail.kind = ReplyKind::kError;
+  executor::SessionOptions so;
+  so.timeout = req.options.timeout;
+  so.cancel = &stopping;
+  so.database = db;
+  so.explain = req.options.explain;
+  so.jit = options.jit;
+  if (!req.options.database.empty()) {
+    Result<uint64_t> uid = db->ResolveDatabase(req.options.database);
+    if (!uid.ok()) {
+      fail.code = uid.status().code();
+      fail.rendered = executor::FormatError(uid.status(), format, "");
+      Send(out, job.identity, fail);
+      return;
+    }
+    so.db = *uid;
+  }
+  executor::Session session(so);
+  executor::ScriptSummary summary =
+      session.RunScript(req.text, [&](const executor::QueryOutcome& q) {
+        Reply r;
+        r.id = req.id;
+        r.kind = ReplyKind::kResult;
+        r.index = q.index;
+        r.ok = q.result.ok();
+        r.rendered = executor::FormatResult(q.result, format, req.text);
+        r.explain = q.explain;
+        Send(out, job.identity, r);
+        return r.ok || !req.options.stop_on_error;
+      });
+  if (!summary.syntax_errors.empty()) {
+    fail.code = ErrorCode::kInvalidSyntax;
+    fail.rendered = executor::FormatErrors(summary.syntax_errors, format, req.text);
+    Send(out, job.identity, fail);
+    return;
+  }
+  Reply done;
+  done.id = req.id;
+  done.kind = ReplyKind::kDone;
+  done.queries = summary.queries;
+  done.failed = summary.failed;
+  Send(out, job.identity, done);
+}
+
+void Server::Impl::Work() {
+  zmq::socket_t out(ctx, zmq::socket_type::push);
+  out.set(zmq::sockopt::linger, 0);
+  out.connect(replies_endpoint);
+  while (true) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return stopping.load() || !queue.empty(); });
+    if (stopping.load()) return;
+    Job job = std::move(queue.front());
+    queue.pop_front();
+    lock.unlock();
+    Serve(out, job);
+  }
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+const std::string& Server::endpoint() const { return impl_->endpoint; }
+
+Result<std::unique_ptr<Server>> Server::Start(executor::Database* db,
+                                              const ServerOptions& options) {
+  if (db == nullptr || options.workers < 1 || options.workers > 256 || options.max_queued == 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "a node needs a database, 1 to 256 workers and a queue");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->db = db;
+  impl->options = options;
+  Status bound = internal::Guard("cannot listen on " + options.listen, [&] {
+    impl->router.set(zmq::sockopt::linger, 0);
+    impl->router.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+    impl->router.bind(options.listen);
+    impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
+    impl->replies_endpoint = "inproc://fqldb-replies";
+    impl->replies.set(zmq::sockopt::linger, 0);
+    impl->replies.bind(impl->replies_endpoint);
+  });
+  FQL_RETURN_IF_ERROR(bound);
+  Impl* self = impl.get();
+  for (int i = 0; i < options.workers; ++i) impl->workers.emplace_back([self] { self->Work(); });
+  impl->io = std::thread([self] { self->IoLoop(); });
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::Stop() {
+  std::call_once(impl_->stopped, [this] {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      impl_->stopping.store(true);
+    }
+    impl_->cv.notify_all();
+    for (std::thread& w : impl_->workers) w.join();
+    impl_->io.join();
+  });
+}
+
+}  // namespace fqldb::net
