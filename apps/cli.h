@@ -38,8 +38,14 @@ executor::SessionOptions SessionOptionsFor(const CliOptions& options);
 // otherwise. Returns the process exit status.
 int RunShell(const CliOptions& options);
 
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it
+// starts afterwards; `fqldb node` calls it before opening the database (which
+// starts threads), so that only RunNode's sigwait receives them.
+void BlockStopSignals();
+
 // Runs `fqldb node`: serves the client protocol on options.listen until
-// SIGINT or SIGTERM. Returns the process exit status.
+// SIGINT or SIGTERM (blocked first with BlockStopSignals). Returns the
+// process exit status.
 int RunNode(const CliOptions& options);
 
 // Returns true when the text's brackets, strings and comments are all closed,

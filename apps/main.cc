@@ -264,6 +264,7 @@ int Main(int argc, char** argv) {
     if (cmd == "node") return Usage("--connect is for shell and run, not node");
     return cmd == "shell" ? RunShell(options) : RunFiles(options);
   }
+  if (cmd == "node") BlockStopSignals();  // before any thread starts
   if (!EnsureDataDir(options.data_dir)) return kExitFailure;
   executor::DatabaseOptions dbo;
   dbo.sync = options.sync;

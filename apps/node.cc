@@ -8,14 +8,19 @@
 
 namespace fqldb::apps {
 
-int RunNode(const CliOptions& options) {
-  // Blocked before the server's threads start, so that they inherit the
-  // mask and only sigwait below sees SIGINT and SIGTERM.
+void BlockStopSignals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+}
+
+int RunNode(const CliOptions& options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
   net::ServerOptions so;
   so.listen = options.listen;
   so.workers = options.workers;
@@ -33,7 +38,8 @@ int RunNode(const CliOptions& options) {
   std::cerr << "fqldb: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
             << ": stopping (running queries are cancelled)\n";
   (*server)->Stop();
-  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  // The signals stay blocked: a second Ctrl-C while the database closes
+  // does not cut the close short.
   return 0;
 }
 

@@ -64,7 +64,9 @@ Result<Client::Summary> Client::Run(std::string_view text, const RequestOptions&
                           "cannot reach the node at " + c.endpoint + " within " +
                               std::to_string(c.options.connect_timeout.count()) + " ms."));
   }
-  const auto quiet_limit = options.timeout + c.options.grace;
+  // Before the first reply the request may wait in the node's queue, up to
+  // its timeout (the node refuses it after that), then run its first query.
+  auto quiet_limit = 2 * options.timeout + c.options.grace;
   auto last = std::chrono::steady_clock::now();
   size_t next_index = 0;
   while (true) {
@@ -86,6 +88,7 @@ Result<Client::Summary> Client::Run(std::string_view text, const RequestOptions&
     Result<Reply> reply = DecodeReply(frames);
     if (!reply.ok() || reply->id != req.id) continue;  // a stale or foreign reply
     last = std::chrono::steady_clock::now();
+    quiet_limit = options.timeout + c.options.grace;
     switch (reply->kind) {
       case ReplyKind::kResult:
         if (reply->index != next_index++) {

@@ -48,9 +48,11 @@ class Client {
   // request's error (its code, with the node's rendering as description:
   // a syntax error, an unknown database, a busy node); kUnavailable naming
   // the endpoint when the node does not accept the request within
-  // connect_timeout or goes quiet for longer than the query timeout plus
-  // grace; kCancelled when `*cancel` becomes true (the node may still
-  // finish the queries). After an unavailable or cancelled request the
+  // connect_timeout, sends no first reply within twice the query timeout
+  // plus grace (the node refuses requests that waited in its queue past
+  // their timeout, so one given up on this way never runs later), or goes
+  // quiet between replies for longer than the timeout plus grace; kCancelled when `*cancel` becomes
+  // true (the node may still finish the queries). After an unavailable or cancelled request the
   // connection is made afresh, so a request the node never took is dropped
   // rather than run later.
   Result<Summary> Run(std::string_view text, const RequestOptions& options,

@@ -95,11 +95,11 @@ std::vector<std::string> EncodeRequest(const Request& r) {
 
 Result<Request> DecodeRequest(const std::vector<std::string>& frames, std::string* id) {
   id->clear();
+  if (frames.size() >= 2 && !frames[1].empty() && frames[1].size() <= kMaxRequestIdBytes) {
+    *id = frames[1];  // echoed in the error reply, whatever else is wrong
+  }
   if (frames.empty() || frames[0] != kProtocol) {
     return Bad("not an fqldb/1 request: the first frame must be \"fqldb/1\"");
-  }
-  if (frames.size() >= 2 && !frames[1].empty() && frames[1].size() <= kMaxRequestIdBytes) {
-    *id = frames[1];
   }
   if (frames.size() != 4) {
     return Bad("an fqldb/1 request has 4 frames (protocol, id, options, text), not " +

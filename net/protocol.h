@@ -68,8 +68,8 @@ struct Reply {
 std::vector<std::string> EncodeRequest(const Request& request);
 
 // Decodes a request's frames. Errors: kInvalidArgument saying what is wrong;
-// `*id` receives the request id whenever frame 1 holds one, so that the
-// error can be answered under it.
+// `*id` receives frame 1 whenever it can be an id (1..255 bytes), even when
+// other frames are wrong, so that the error can be answered under it.
 Result<Request> DecodeRequest(const std::vector<std::string>& frames, std::string* id);
 
 std::vector<std::string> EncodeReply(const Reply& reply);

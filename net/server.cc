@@ -22,6 +22,8 @@ namespace {
 struct Job {
   std::string identity;  // the ROUTER's routing frame for the client
   Request request;
+  std::chrono::steady_clock::time_point queued;
+  size_t bytes = 0;  // the request's size, counted against max_queued_bytes
 };
 
 }  // namespace
@@ -34,10 +36,12 @@ struct Server::Impl {
   zmq::socket_t replies{ctx, zmq::socket_type::pull};  // workers' replies, to forward
   std::string replies_endpoint;
   std::string endpoint;
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false};  // workers: cancel and finish
+  std::atomic<bool> io_done{false};   // the io thread: stop (after the workers)
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Job> queue;  // guarded by mu
+  std::deque<Job> queue;    // guarded by mu
+  size_t queued_bytes = 0;  // guarded by mu
   std::thread io;
   std::vector<std::thread> workers;
   std::once_flag stopped;
@@ -46,7 +50,18 @@ struct Server::Impl {
   void Work();
   void Serve(zmq::socket_t& out, const Job& job);
   void Send(zmq::socket_t& out, const std::string& identity, const Reply& reply);
+  // An `error` reply to `job`, rendered in its format.
+  void Refuse(zmq::socket_t& out, const Job& job, const Status& why);
 };
+
+void Server::Impl::Refuse(zmq::socket_t& out, const Job& job, const Status& why) {
+  Reply r;
+  r.id = job.request.id;
+  r.kind = ReplyKind::kError;
+  r.code = why.code();
+  r.rendered = executor::FormatError(why, job.request.options.format, "");
+  Send(out, job.identity, r);
+}
 
 void Server::Impl::Send(zmq::socket_t& out, const std::string& identity, const Reply& reply) {
   std::vector<std::string> frames = EncodeReply(reply);
@@ -55,7 +70,9 @@ void Server::Impl::Send(zmq::socket_t& out, const std::string& identity, const R
 }
 
 void Server::Impl::IoLoop() {
-  while (!stopping.load()) {
+  // Runs until the workers have been joined, so that their last replies
+  // (cancelled queries, refused jobs) still reach the clients.
+  while (!io_done.load()) {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
                                {replies.handle(), 0, ZMQ_POLLIN, 0}};
     if (!internal::Poll(items, 2, std::chrono::milliseconds(100))) continue;
@@ -81,17 +98,21 @@ void Server::Impl::IoLoop() {
         Send(router, identity, refusal);
         continue;
       }
+      Job job{std::move(identity), std::move(request).value(), std::chrono::steady_clock::now(), 0};
+      job.bytes = job.request.text.size() + job.request.id.size() + 64;
       std::unique_lock<std::mutex> lock(mu);
-      if (queue.size() >= options.max_queued) {
+      if (stopping.load() || queue.size() >= options.max_queued ||
+          queued_bytes + job.bytes > options.max_queued_bytes) {
         lock.unlock();
-        Status busy(ErrorCode::kUnavailable, "node busy: " + std::to_string(options.max_queued) +
-                                                 " requests are waiting; try again later.");
-        refusal.code = busy.code();
-        refusal.rendered = executor::FormatError(busy, request->options.format, "");
-        Send(router, identity, refusal);
+        Refuse(
+            router, job,
+            Status(ErrorCode::kUnavailable,
+                   stopping.load() ? "node stopping."
+                                   : "node busy: too many requests are waiting; try again later."));
         continue;
       }
-      queue.push_back(Job{std::move(identity), std::move(request).value()});
+      queued_bytes += job.bytes;
+      queue.push_back(std::move(job));
       lock.unlock();
       cv.notify_one();
     }
@@ -131,6 +152,7 @@ void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
         r.rendered = executor::FormatResult(q.result, format, req.text);
         r.explain = q.explain;
         Send(out, job.identity, r);
+        if (stopping.load()) return false;  // the node is stopping: no more queries
         return r.ok || !req.options.stop_on_error;
       });
   if (!summary.syntax_errors.empty()) {
@@ -154,10 +176,28 @@ void Server::Impl::Work() {
   while (true) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return stopping.load() || !queue.empty(); });
-    if (stopping.load()) return;
+    if (queue.empty()) return;  // stopping, and nothing left to answer
     Job job = std::move(queue.front());
     queue.pop_front();
+    queued_bytes -= job.bytes;
     lock.unlock();
+    if (stopping.load()) {
+      Refuse(out, job, Status(ErrorCode::kUnavailable, "node stopping; the request did not run."));
+      continue;
+    }
+    // A request that waited longer than its timeout is not started: its
+    // client may have given up (it waits twice the timeout for a first
+    // reply), and a write it no longer waits for must not commit.
+    auto waited = std::chrono::steady_clock::now() - job.queued;
+    if (waited > job.request.options.timeout) {
+      Refuse(out, job,
+             Status(ErrorCode::kUnavailable,
+                    "node busy: the request waited " +
+                        std::to_string(
+                            std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                        " ms for a worker, past its timeout; it did not run."));
+      continue;
+    }
     Serve(out, job);
   }
 }
@@ -180,6 +220,10 @@ Result<std::unique_ptr<Server>> Server::Start(executor::Database* db,
   Status bound = internal::Guard("cannot listen on " + options.listen, [&] {
     impl->router.set(zmq::sockopt::linger, 0);
     impl->router.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+    // No limit on replies waiting for a slow client: at the default limit
+    // (1,000 messages) a ROUTER drops the rest, and the client would miss
+    // results. What waits is bounded by what that client asked for.
+    impl->router.set(zmq::sockopt::sndhwm, 0);
     impl->router.bind(options.listen);
     impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
     impl->replies_endpoint = "inproc://fqldb-replies";
@@ -201,6 +245,7 @@ void Server::Stop() {
     }
     impl_->cv.notify_all();
     for (std::thread& w : impl_->workers) w.join();
+    impl_->io_done.store(true);
     impl_->io.join();
   });
 }

@@ -21,10 +21,12 @@ struct ServerOptions {
   std::string listen;
   // Requests run at once; more wait in a queue.
   int workers = 4;
-  // Requests waiting beyond this are answered "unavailable: node busy".
+  // Requests waiting beyond these are answered "unavailable: node busy";
+  // so is one that waited in the queue longer than its own timeout.
   size_t max_queued = 1024;
+  size_t max_queued_bytes = size_t{256} << 20;
   // Larger request messages drop the client's connection (ZeroMQ's limit).
-  int64_t max_message_bytes = int64_t{64} << 20;
+  int64_t max_message_bytes = int64_t{16} << 20;
   executor::JitMode jit = executor::JitMode::kAuto;
 };
 
@@ -45,8 +47,10 @@ class Server {
   // The bound endpoint, with the port ZeroMQ chose for port 0.
   const std::string& endpoint() const;
 
-  // Stops taking requests, cancels the queries running (they answer
-  // "cancelled"), and joins the threads. Idempotent.
+  // Stops taking requests: the queries running are cancelled (they answer
+  // "cancelled", and their requests end there), requests still queued are
+  // answered "unavailable: node stopping", and the threads are joined.
+  // Idempotent.
   void Stop();
 
   struct Impl;

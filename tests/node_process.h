@@ -24,22 +24,22 @@ class NodeProcess {
   static std::unique_ptr<NodeProcess> Start(const std::string& binary, const std::string& data,
                                             std::vector<std::string> extra, std::string* why) {
     int out[2];
-    if (pipe(out) != 0) {
+    if (pipe2(out, O_CLOEXEC) != 0) {
       *why = "pipe failed";
       return nullptr;
     }
     std::vector<std::string> args = {binary, "node",     "--data",
                                      data,   "--listen", "tcp://127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
+    // Built before fork: the child of a threaded process may only make
+    // async-signal-safe calls until it execs.
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_t pid = fork();
     if (pid == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
+      dup2(out[1], STDOUT_FILENO);  // the copy does not inherit close-on-exec
+      execv(argv[0], argv.data());
       _exit(127);
     }
     close(out[1]);

@@ -90,7 +90,10 @@ class Partition {
   // The newest version of `key` with ts <= at (a tombstone included), or
   // nullopt when there is none. A key's newest version is kept in the row
   // cache once read, so that reading it again takes a hash lookup instead
-  // of a LevelDB seek; Apply drops the rows of the keys it writes.
+  // of a LevelDB seek; Apply drops the rows of the keys it writes. The
+  // cache relies on what the engine guarantees: `at` is at most a ts whose
+  // Apply has returned (a published read ts), and Apply never writes a
+  // version newer than the ts it applies.
   Result<std::optional<Version>> Latest(std::string_view key, uint64_t at) const;
 
   // Every version of `key` with ts <= at, oldest first.

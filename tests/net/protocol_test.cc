@@ -76,7 +76,7 @@ TEST(ProtocolTest, MalformedRequestsSayWhatIsWrong) {
   std::vector<Case> cases = {
       {{}, "first frame", ""},
       {{"hello"}, "first frame", ""},
-      {{"fqldb/2", "x", "", "1"}, "first frame", ""},
+      {{"fqldb/2", "x", "", "1"}, "first frame", "x"},
       {{"fqldb/1"}, "4 frames", ""},
       {{"fqldb/1", "id7", ""}, "4 frames", "id7"},
       {{"fqldb/1", "", "", "1"}, "1 to 255 bytes", ""},
