@@ -18,6 +18,8 @@ export AFL_USE_ASAN=1
 if [ ! -f build-afl/CMakeCache.txt ]; then
   CC=afl-gcc CXX=afl-g++ cmake -S . -B build-afl -DFQL_FUZZ=ON -DFQL_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+else
+  cmake build-afl >/dev/null  # picks up targets added since it was configured
 fi
 cmake --build build-afl -j2 --target "fql_${TARGET}_fuzzer"
 rm -rf build-afl/seeds && mkdir -p build-afl/seeds
