@@ -69,10 +69,17 @@ Result<Client::Summary> Client::Run(std::string_view text, const RequestOptions&
   auto quiet_limit = 2 * options.timeout + c.options.grace;
   auto last = std::chrono::steady_clock::now();
   size_t next_index = 0;
+  const Status cancelled(ErrorCode::kCancelled, "Cancelled.");
+  std::optional<std::chrono::steady_clock::time_point> cancel_sent;
   while (true) {
-    if (cancel && cancel->load()) {
-      return give_up(
-          Status(ErrorCode::kCancelled, "Cancelled; the node may still finish the query."));
+    if (cancel && cancel->load() && !cancel_sent) {
+      // Ask the node to stop the request, then wait a little for its end,
+      // so that the connection is left with nothing in flight.
+      if (!internal::SendFrames(*c.socket, EncodeCancel(req.id))) return give_up(cancelled);
+      cancel_sent = std::chrono::steady_clock::now();
+    }
+    if (cancel_sent && std::chrono::steady_clock::now() - *cancel_sent > c.options.grace) {
+      return give_up(cancelled);
     }
     zmq::pollitem_t item{c.socket->handle(), 0, ZMQ_POLLIN, 0};
     if (!internal::Poll(&item, 1, std::chrono::milliseconds(50))) {
@@ -98,8 +105,10 @@ Result<Client::Summary> Client::Run(std::string_view text, const RequestOptions&
         on_result(*reply);
         break;
       case ReplyKind::kDone:
+        if (cancel_sent) return cancelled;
         return Summary{reply->queries, reply->failed};
       case ReplyKind::kError:
+        if (cancel_sent) return cancelled;
         on_result(*reply);
         return Status(reply->code, reply->rendered);
     }

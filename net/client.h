@@ -52,9 +52,11 @@ class Client {
   // plus grace (the node refuses requests that waited in its queue past
   // their timeout, so one given up on this way never runs later), or goes
   // quiet between replies for longer than the timeout plus grace; kCancelled when `*cancel` becomes
-  // true (the node may still finish the queries). After an unavailable or cancelled request the
-  // connection is made afresh, so a request the node never took is dropped
-  // rather than run later.
+  // true (the node is sent a cancel: its running query answers "cancelled",
+  // and that result still reaches on_result if it comes within grace).
+  // After an unavailable request, or a cancel the node did not confirm
+  // within grace, the connection is made afresh, so a request the node
+  // never took is dropped rather than run later.
   Result<Summary> Run(std::string_view text, const RequestOptions& options,
                       const std::function<void(const Reply&)>& on_result,
                       const std::atomic<bool>* cancel = nullptr);

@@ -115,6 +115,16 @@ Result<Request> DecodeRequest(const std::vector<std::string>& frames, std::strin
   return r;
 }
 
+std::vector<std::string> EncodeCancel(const std::string& id) {
+  return {std::string(kProtocol), id, "cancel"};
+}
+
+bool IsCancel(const std::vector<std::string>& frames, std::string* id) {
+  if (frames.size() != 3 || frames[0] != kProtocol || frames[2] != "cancel") return false;
+  *id = frames[1];
+  return true;
+}
+
 std::vector<std::string> EncodeReply(const Reply& r) {
   std::vector<std::string> f = {std::string(kProtocol), r.id};
   switch (r.kind) {

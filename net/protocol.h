@@ -14,6 +14,10 @@
 //   "fqldb/1" | id | "error" | Fauna error code | rendered     (final)
 // "error" is the whole request failing before any query ran: frames that do
 // not parse, an unknown database, a syntax error, a busy node.
+// While a request is queued or running, the client may send
+//   "fqldb/1" | id | "cancel"
+// on the same connection: the running query answers "cancelled" and the
+// request ends with "done"; a queued one ends with an "error" (cancelled).
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -71,6 +75,12 @@ std::vector<std::string> EncodeRequest(const Request& request);
 // `*id` receives frame 1 whenever it can be an id (1..255 bytes), even when
 // other frames are wrong, so that the error can be answered under it.
 Result<Request> DecodeRequest(const std::vector<std::string>& frames, std::string* id);
+
+// A cancel message for the request `id`.
+std::vector<std::string> EncodeCancel(const std::string& id);
+
+// True when `frames` are a cancel message; `*id` is the request it names.
+bool IsCancel(const std::vector<std::string>& frames, std::string* id);
 
 std::vector<std::string> EncodeReply(const Reply& reply);
 

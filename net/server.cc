@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -24,7 +26,12 @@ struct Job {
   Request request;
   std::chrono::steady_clock::time_point queued;
   size_t bytes = 0;  // the request's size, counted against max_queued_bytes
+  // Set by the client's cancel message or by Stop; the running query
+  // polls it.
+  std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
 };
+
+using JobKey = std::pair<std::string, std::string>;  // client identity, request id
 
 }  // namespace
 
@@ -42,6 +49,7 @@ struct Server::Impl {
   std::condition_variable cv;
   std::deque<Job> queue;    // guarded by mu
   size_t queued_bytes = 0;  // guarded by mu
+  std::map<JobKey, std::shared_ptr<std::atomic<bool>>> live;  // queued or running; guarded by mu
   std::thread io;
   std::vector<std::thread> workers;
   std::once_flag stopped;
@@ -52,6 +60,12 @@ struct Server::Impl {
   void Send(zmq::socket_t& out, const std::string& identity, const Reply& reply);
   // An `error` reply to `job`, rendered in its format.
   void Refuse(zmq::socket_t& out, const Job& job, const Status& why);
+  // Forgets a finished job (unless its id has been reused since).
+  void Finished(const Job& job) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = live.find(JobKey{job.identity, job.request.id});
+    if (it != live.end() && it->second == job.cancel) live.erase(it);
+  }
 };
 
 void Server::Impl::Refuse(zmq::socket_t& out, const Job& job, const Status& why) {
@@ -87,6 +101,12 @@ void Server::Impl::IoLoop() {
       std::string identity = std::move(frames.front());
       frames.erase(frames.begin());
       std::string id;
+      if (IsCancel(frames, &id)) {
+        std::lock_guard<std::mutex> lock(mu);
+        auto it = live.find(JobKey{identity, id});
+        if (it != live.end()) it->second->store(true);
+        continue;  // a cancel has no reply of its own
+      }
       Result<Request> request = DecodeRequest(frames, &id);
       Reply refusal;
       refusal.kind = ReplyKind::kError;
@@ -112,6 +132,7 @@ void Server::Impl::IoLoop() {
         continue;
       }
       queued_bytes += job.bytes;
+      live[JobKey{job.identity, job.request.id}] = job.cancel;
       queue.push_back(std::move(job));
       lock.unlock();
       cv.notify_one();
@@ -127,7 +148,7 @@ void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
   fail.kind = ReplyKind::kError;
   executor::SessionOptions so;
   so.timeout = req.options.timeout;
-  so.cancel = &stopping;
+  so.cancel = job.cancel.get();
   so.database = db;
   so.explain = req.options.explain;
   so.jit = options.jit;
@@ -152,7 +173,7 @@ void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
         r.rendered = executor::FormatResult(q.result, format, req.text);
         r.explain = q.explain;
         Send(out, job.identity, r);
-        if (stopping.load()) return false;  // the node is stopping: no more queries
+        if (job.cancel->load()) return false;  // cancelled, or the node stops: no more queries
         return r.ok || !req.options.stop_on_error;
       });
   if (!summary.syntax_errors.empty()) {
@@ -183,6 +204,12 @@ void Server::Impl::Work() {
     lock.unlock();
     if (stopping.load()) {
       Refuse(out, job, Status(ErrorCode::kUnavailable, "node stopping; the request did not run."));
+      Finished(job);
+      continue;
+    }
+    if (job.cancel->load()) {
+      Refuse(out, job, Status(ErrorCode::kCancelled, "Cancelled by the client before it ran."));
+      Finished(job);
       continue;
     }
     // A request that waited longer than its timeout is not started: its
@@ -196,9 +223,11 @@ void Server::Impl::Work() {
                         std::to_string(
                             std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
                         " ms for a worker, past its timeout; it did not run."));
+      Finished(job);
       continue;
     }
     Serve(out, job);
+    Finished(job);
   }
 }
 
@@ -242,6 +271,7 @@ void Server::Stop() {
     {
       std::lock_guard<std::mutex> lock(impl_->mu);
       impl_->stopping.store(true);
+      for (auto& [key, cancel] : impl_->live) cancel->store(true);
     }
     impl_->cv.notify_all();
     for (std::thread& w : impl_->workers) w.join();

@@ -56,6 +56,12 @@ TEST(ProtocolTest, RequestsAndRepliesRoundTrip) {
   EXPECT_EQ(r->queries, 3u);
   EXPECT_EQ(r->failed, 1u);
 
+  std::string cancelled;
+  EXPECT_TRUE(IsCancel(EncodeCancel("r-9"), &cancelled));
+  EXPECT_EQ(cancelled, "r-9");
+  EXPECT_FALSE(IsCancel({"fqldb/1", "r-9", "cancel", "extra"}, &cancelled));
+  EXPECT_FALSE(IsCancel({"fqldb/2", "r-9", "cancel"}, &cancelled));
+
   Reply error;
   error.id = "r-1";
   error.kind = ReplyKind::kError;

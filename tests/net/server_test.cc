@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
@@ -88,6 +89,35 @@ TEST_F(ServerTest, StopCancelsTheRunningQueryAndAnswersQueuedRequests) {
   Outcome q = queued.get();
   EXPECT_EQ(q.status.code(), ErrorCode::kUnavailable);
   EXPECT_NE(q.status.description().find("node stopping"), std::string::npos) << q.status.ToString();
+}
+
+// A client's cancel stops its query on the node, so that the one worker is
+// free at once (not after the query's 60 s timeout).
+TEST_F(ServerTest, ACancelStopsTheQueryOnTheNode) {
+  auto c = Client::Connect(server_->endpoint());
+  ASSERT_TRUE(c.ok());
+  RequestOptions o;
+  o.timeout = std::chrono::milliseconds(60000);
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.store(true);
+  });
+  std::vector<Reply> replies;
+  auto start = std::chrono::steady_clock::now();
+  auto s = (*c)->Run(
+      Endless() + "\nAdd(1, 1)", o, [&](const Reply& r) { replies.push_back(r); }, &cancel);
+  canceller.join();
+  EXPECT_EQ(s.status().code(), ErrorCode::kCancelled);
+  ASSERT_EQ(replies.size(), 1u) << "the cancelled query answers; the next does not run";
+  EXPECT_NE(replies[0].rendered.find("cancelled"), std::string::npos) << replies[0].rendered;
+  // The same connection, and the node's only worker, serve the next request.
+  std::vector<Reply> next;
+  auto again = (*c)->Run("Add(2, 3)", o, [&](const Reply& r) { next.push_back(r); });
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].rendered, "5");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST_F(ServerTest, ARequestThatWaitedPastItsTimeoutIsRefusedNotRun) {
