@@ -131,13 +131,26 @@ void Server::Impl::IoLoop() {
                                    : "node busy: too many requests are waiting; try again later."));
         continue;
       }
+      JobKey key{job.identity, job.request.id};
+      if (live.count(key) != 0) {
+        // A cancel names its request by id: two in flight would be ambiguous.
+        lock.unlock();
+        Refuse(router, job,
+               Status(ErrorCode::kInvalidArgument,
+                      "a request with this id is still queued or running on this connection; "
+                      "use a new id for each request in flight."));
+        continue;
+      }
       queued_bytes += job.bytes;
-      live[JobKey{job.identity, job.request.id}] = job.cancel;
+      live[std::move(key)] = job.cancel;
       queue.push_back(std::move(job));
       lock.unlock();
       cv.notify_one();
     }
   }
+  // The workers are joined: forward what they sent last.
+  std::vector<std::string> frames;
+  while (internal::RecvFrames(replies, &frames)) internal::SendFrames(router, frames);
 }
 
 void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
@@ -207,8 +220,11 @@ void Server::Impl::Work() {
       Finished(job);
       continue;
     }
-    if (job.cancel->load()) {
-      Refuse(out, job, Status(ErrorCode::kCancelled, "Cancelled by the client before it ran."));
+    if (job.cancel->load()) {  // by the client, or by a Stop that began just now
+      Refuse(out, job,
+             stopping.load()
+                 ? Status(ErrorCode::kUnavailable, "node stopping; the request did not run.")
+                 : Status(ErrorCode::kCancelled, "Cancelled by the client before it ran."));
       Finished(job);
       continue;
     }
@@ -277,6 +293,9 @@ void Server::Stop() {
     for (std::thread& w : impl_->workers) w.join();
     impl_->io_done.store(true);
     impl_->io.join();
+    // Give the last replies up to a second to reach their clients when
+    // the sockets close (the io thread, their only user, has ended).
+    internal::Guard("linger", [&] { impl_->router.set(zmq::sockopt::linger, 1000); });
   });
 }
 

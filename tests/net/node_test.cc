@@ -119,6 +119,45 @@ TEST_F(NodeTest, MalformedMessagesGetErrorRepliesAndTheNodeKeepsServing) {
   EXPECT_EQ(Results("Add(40, 2)"), (std::vector<std::string>{"42"}));
 }
 
+// Ids name requests for cancel: a second request with the id of one still
+// running is refused, and the first is unaffected.
+TEST_F(NodeTest, AnIdStillInFlightCannotBeReused) {
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 10000);
+  s.connect(node_->endpoint());
+  auto send = [&](std::vector<std::string> frames) {
+    std::vector<zmq::const_buffer> parts;
+    for (const auto& f : frames) parts.push_back(zmq::buffer(f));
+    ASSERT_TRUE(zmq::send_multipart(s, parts));
+  };
+  send({"fqldb/1", "dup", "timeout_ms=1500", Endless()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  send({"fqldb/1", "dup", "", "Add(1, 1)"});
+  std::vector<std::string> kinds;
+  bool refused = false;
+  while (kinds.empty() || (kinds.back() != "done" && kinds.size() < 4)) {
+    std::vector<zmq::message_t> reply;
+    ASSERT_TRUE(zmq::recv_multipart(s, std::back_inserter(reply))) << "no reply within 10 s";
+    std::vector<std::string> got;
+    for (auto& m : reply) got.push_back(m.to_string());
+    Result<Reply> r = DecodeReply(got);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->id, "dup");
+    if (r->kind == ReplyKind::kError) {
+      refused = true;
+      EXPECT_EQ(r->code, ErrorCode::kInvalidArgument);
+      EXPECT_NE(r->rendered.find("still queued or running"), std::string::npos) << r->rendered;
+      continue;
+    }
+    kinds.push_back(got[2]);
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"result", "done"}))
+      << "the first request ends as usual";
+}
+
 TEST_F(NodeTest, ConcurrentClientsAllCommit) {
   ASSERT_EQ(Results("CreateCollection({name: 'c'})").size(), 1u);
   constexpr int kClients = 4, kEach = 40;
