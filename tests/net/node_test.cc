@@ -53,7 +53,30 @@ class NodeTest : public ::testing::Test {
     return out;
   }
 
+  // A DEALER of our own on the node, for messages net::Client never sends.
+  zmq::socket_t RawDealer() {
+    zmq::socket_t s(ctx_, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::rcvtimeo, 10000);
+    s.connect(node_->endpoint());
+    return s;
+  }
+  static void SendRaw(zmq::socket_t& s, const std::vector<std::string>& frames) {
+    std::vector<zmq::const_buffer> parts;
+    for (const auto& f : frames) parts.push_back(zmq::buffer(f));
+    ASSERT_TRUE(zmq::send_multipart(s, parts));
+  }
+  // The next message's frames; empty after 10 s without one.
+  static std::vector<std::string> RecvRaw(zmq::socket_t& s) {
+    std::vector<zmq::message_t> reply;
+    std::vector<std::string> got;
+    if (!zmq::recv_multipart(s, std::back_inserter(reply))) return got;
+    for (auto& m : reply) got.push_back(m.to_string());
+    return got;
+  }
+
   ScratchDir dir_{"fql_node"};
+  zmq::context_t ctx_;
   std::unique_ptr<NodeProcess> node_;
   std::unique_ptr<Client> client_;
 };
@@ -90,11 +113,7 @@ TEST_F(NodeTest, StreamsEachQuerysResultInOrder) {
 }
 
 TEST_F(NodeTest, MalformedMessagesGetErrorRepliesAndTheNodeKeepsServing) {
-  zmq::context_t ctx;
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 10000);
-  s.connect(node_->endpoint());
+  zmq::socket_t s = RawDealer();
   std::vector<std::vector<std::string>> bad = {
       {"hello"},
       {"fqldb/1"},
@@ -103,13 +122,9 @@ TEST_F(NodeTest, MalformedMessagesGetErrorRepliesAndTheNodeKeepsServing) {
       {std::string("\0\xff\xfe", 3), "", "", "", "", ""},
   };
   for (const auto& frames : bad) {
-    std::vector<zmq::const_buffer> parts;
-    for (const auto& f : frames) parts.push_back(zmq::buffer(f));
-    ASSERT_TRUE(zmq::send_multipart(s, parts));
-    std::vector<zmq::message_t> reply;
-    ASSERT_TRUE(zmq::recv_multipart(s, std::back_inserter(reply))) << "no reply within 10 s";
-    std::vector<std::string> got;
-    for (auto& m : reply) got.push_back(m.to_string());
+    SendRaw(s, frames);
+    std::vector<std::string> got = RecvRaw(s);
+    ASSERT_FALSE(got.empty()) << "no reply within 10 s";
     Result<Reply> r = DecodeReply(got);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->kind, ReplyKind::kError);
@@ -122,26 +137,15 @@ TEST_F(NodeTest, MalformedMessagesGetErrorRepliesAndTheNodeKeepsServing) {
 // Ids name requests for cancel: a second request with the id of one still
 // running is refused, and the first is unaffected.
 TEST_F(NodeTest, AnIdStillInFlightCannotBeReused) {
-  zmq::context_t ctx;
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 10000);
-  s.connect(node_->endpoint());
-  auto send = [&](std::vector<std::string> frames) {
-    std::vector<zmq::const_buffer> parts;
-    for (const auto& f : frames) parts.push_back(zmq::buffer(f));
-    ASSERT_TRUE(zmq::send_multipart(s, parts));
-  };
-  send({"fqldb/1", "dup", "timeout_ms=1500", Endless()});
+  zmq::socket_t s = RawDealer();
+  SendRaw(s, {"fqldb/1", "dup", "timeout_ms=1500", Endless()});
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  send({"fqldb/1", "dup", "", "Add(1, 1)"});
+  SendRaw(s, {"fqldb/1", "dup", "", "Add(1, 1)"});
   std::vector<std::string> kinds;
   bool refused = false;
   while (kinds.empty() || (kinds.back() != "done" && kinds.size() < 4)) {
-    std::vector<zmq::message_t> reply;
-    ASSERT_TRUE(zmq::recv_multipart(s, std::back_inserter(reply))) << "no reply within 10 s";
-    std::vector<std::string> got;
-    for (auto& m : reply) got.push_back(m.to_string());
+    std::vector<std::string> got = RecvRaw(s);
+    ASSERT_FALSE(got.empty()) << "no reply within 10 s";
     Result<Reply> r = DecodeReply(got);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->id, "dup");
