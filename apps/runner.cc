@@ -58,6 +58,7 @@ class RemoteRunner : public ScriptRunner {
     RunnerSummary out;
     auto since = std::chrono::steady_clock::now();
     bool stopped = false;
+    bool last_failed = false;
     std::optional<std::string> node_error;  // rendered by the node
     Result<net::Client::Summary> s = client_->Run(
         text, ro,
@@ -70,10 +71,14 @@ class RemoteRunner : public ScriptRunner {
           RunnerOutcome o{r.ok, r.rendered, r.explain, now - since};
           since = now;
           if (!r.ok) ++out.failed;
+          last_failed = !r.ok;
           if (!stopped) stopped = !on_query(o);
         },
         cancel_);
-    if (!s.ok()) {
+    // A cancel whose query already answered "cancelled" was reported by it,
+    // as embedded; only a cancel the node did not confirm is reported here.
+    bool reported = s.status().code() == ErrorCode::kCancelled && last_failed;
+    if (!s.ok() && !reported) {
       out.request_failed = true;
       out.request_error = node_error ? *node_error : executor::FormatError(s.status(), format, "");
     }
