@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -60,6 +61,8 @@ struct Server::Impl {
   void Send(zmq::socket_t& out, const std::string& identity, const Reply& reply);
   // An `error` reply to `job`, rendered in its format.
   void Refuse(zmq::socket_t& out, const Job& job, const Status& why);
+  // Why a job just popped must not run, if it must not.
+  std::optional<Status> WhyNotRun(const Job& job) const;
   // Forgets a finished job (unless its id has been reused since).
   void Finished(const Job& job) {
     std::lock_guard<std::mutex> lock(mu);
@@ -75,6 +78,27 @@ void Server::Impl::Refuse(zmq::socket_t& out, const Job& job, const Status& why)
   r.code = why.code();
   r.rendered = executor::FormatError(why, job.request.options.format, "");
   Send(out, job.identity, r);
+}
+
+std::optional<Status> Server::Impl::WhyNotRun(const Job& job) const {
+  // Stop sets every queued job's flag, so a set flag is the client's cancel
+  // or the node stopping.
+  if (job.cancel->load()) {
+    return stopping.load()
+               ? Status(ErrorCode::kUnavailable, "node stopping; the request did not run.")
+               : Status(ErrorCode::kCancelled, "Cancelled by the client before it ran.");
+  }
+  // A request that waited longer than its timeout is not started: its
+  // client may have given up (it waits twice the timeout for a first
+  // reply), and a write it no longer waits for must not commit.
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - job.queued);
+  if (waited > job.request.options.timeout) {
+    return Status(ErrorCode::kUnavailable,
+                  "node busy: the request waited " + std::to_string(waited.count()) +
+                      " ms for a worker, past its timeout; it did not run.");
+  }
+  return std::nullopt;
 }
 
 void Server::Impl::Send(zmq::socket_t& out, const std::string& identity, const Reply& reply) {
@@ -215,34 +239,12 @@ void Server::Impl::Work() {
     queue.pop_front();
     queued_bytes -= job.bytes;
     lock.unlock();
-    if (stopping.load()) {
-      Refuse(out, job, Status(ErrorCode::kUnavailable, "node stopping; the request did not run."));
-      Finished(job);
-      continue;
+    std::optional<Status> refusal = WhyNotRun(job);
+    if (refusal) {
+      Refuse(out, job, *refusal);
+    } else {
+      Serve(out, job);
     }
-    if (job.cancel->load()) {  // by the client, or by a Stop that began just now
-      Refuse(out, job,
-             stopping.load()
-                 ? Status(ErrorCode::kUnavailable, "node stopping; the request did not run.")
-                 : Status(ErrorCode::kCancelled, "Cancelled by the client before it ran."));
-      Finished(job);
-      continue;
-    }
-    // A request that waited longer than its timeout is not started: its
-    // client may have given up (it waits twice the timeout for a first
-    // reply), and a write it no longer waits for must not commit.
-    auto waited = std::chrono::steady_clock::now() - job.queued;
-    if (waited > job.request.options.timeout) {
-      Refuse(out, job,
-             Status(ErrorCode::kUnavailable,
-                    "node busy: the request waited " +
-                        std::to_string(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
-                        " ms for a worker, past its timeout; it did not run."));
-      Finished(job);
-      continue;
-    }
-    Serve(out, job);
     Finished(job);
   }
 }

@@ -9,18 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/endless_query.h"
 #include "tests/node_process.h"
 #include "tests/scratch_dir.h"
 
 namespace fqldb::apps {
 namespace {
 
-std::string Endless() {  // 2^40 evaluations: runs until cancelled
-  std::string nest = "1";
-  for (int i = 0; i < 40; ++i)
-    nest = "Reduce((a, x) => Add(a, x), 0, Map([1, 2], y => " + nest + "))";
-  return nest;
-}
+using testing_support::EndlessQuery;
 
 TEST(RunnerTest, ACancelledQueryIsReportedOnceEmbeddedAndThroughANode) {
   testing_support::ScratchDir dir("fql_runner");
@@ -40,8 +36,8 @@ TEST(RunnerTest, ACancelledQueryIsReportedOnceEmbeddedAndThroughANode) {
       cancel.store(true);
     });
     std::vector<std::string> printed;
-    RunnerSummary s = runner->Run(Endless() + "\nAdd(1, 1)", executor::OutputFormat::kFql, false,
-                                  [&](const RunnerOutcome& o) {
+    RunnerSummary s = runner->Run(EndlessQuery() + "\nAdd(1, 1)", executor::OutputFormat::kFql,
+                                  false, [&](const RunnerOutcome& o) {
                                     printed.push_back(o.rendered);
                                     return true;
                                   });

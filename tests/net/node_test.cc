@@ -13,6 +13,7 @@
 
 #include "net/client.h"
 #include "net/protocol.h"
+#include "tests/endless_query.h"
 #include "tests/node_process.h"
 #include "tests/scratch_dir.h"
 
@@ -22,14 +23,7 @@ namespace {
 using testing_support::NodeProcess;
 using testing_support::ScratchDir;
 using Clock = std::chrono::steady_clock;
-
-// A pure query that cannot finish: each level doubles the work (2^40).
-std::string Endless() {
-  std::string nest = "1";
-  for (int i = 0; i < 40; ++i)
-    nest = "Reduce((a, x) => Add(a, x), 0, Map([1, 2], y => " + nest + "))";
-  return nest;
-}
+using testing_support::EndlessQuery;
 
 class NodeTest : public ::testing::Test {
  protected:
@@ -138,7 +132,7 @@ TEST_F(NodeTest, MalformedMessagesGetErrorRepliesAndTheNodeKeepsServing) {
 // running is refused, and the first is unaffected.
 TEST_F(NodeTest, AnIdStillInFlightCannotBeReused) {
   zmq::socket_t s = RawDealer();
-  SendRaw(s, {"fqldb/1", "dup", "timeout_ms=1500", Endless()});
+  SendRaw(s, {"fqldb/1", "dup", "timeout_ms=1500", EndlessQuery()});
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   SendRaw(s, {"fqldb/1", "dup", "", "Add(1, 1)"});
   std::vector<std::string> kinds;
@@ -199,8 +193,8 @@ TEST_F(NodeTest, ADeadNodeIsReportedUnavailableWithinTheDeadline) {
   // A query that runs past its timeout on the node answers "time out".
   Status st;
   std::vector<std::string> out;
-  Result<Client::Summary> slow =
-      (*c)->Run("Add(1, 1)\n" + Endless(), o, [&](const Reply& r) { out.push_back(r.rendered); });
+  Result<Client::Summary> slow = (*c)->Run("Add(1, 1)\n" + EndlessQuery(), o,
+                                           [&](const Reply& r) { out.push_back(r.rendered); });
   ASSERT_TRUE(slow.ok()) << slow.status().ToString();
   ASSERT_EQ(out.size(), 2u);
   EXPECT_NE(out[1].find("time out"), std::string::npos) << out[1];
@@ -210,7 +204,7 @@ TEST_F(NodeTest, ADeadNodeIsReportedUnavailableWithinTheDeadline) {
     node_->Stop(SIGKILL);
   });
   auto start = Clock::now();
-  Result<Client::Summary> dead = (*c)->Run(Endless(), o, [](const Reply&) {});
+  Result<Client::Summary> dead = (*c)->Run(EndlessQuery(), o, [](const Reply&) {});
   killer.join();
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), ErrorCode::kUnavailable);

@@ -14,19 +14,14 @@
 
 #include "executor/database.h"
 #include "net/client.h"
+#include "tests/endless_query.h"
 #include "tests/scratch_dir.h"
 
 namespace fqldb::net {
 namespace {
 
+using testing_support::EndlessQuery;
 using testing_support::ScratchDir;
-
-std::string Endless() {  // 2^40 evaluations: runs until cancelled or timed out
-  std::string nest = "1";
-  for (int i = 0; i < 40; ++i)
-    nest = "Reduce((a, x) => Add(a, x), 0, Map([1, 2], y => " + nest + "))";
-  return nest;
-}
 
 struct Outcome {
   Status status;
@@ -73,7 +68,7 @@ class ServerTest : public ::testing::Test {
 TEST_F(ServerTest, StopCancelsTheRunningQueryAndAnswersQueuedRequests) {
   RequestOptions o;
   o.timeout = std::chrono::milliseconds(60000);
-  auto running = RunAsync(server_->endpoint(), Endless() + "\nAdd(1, 1)", o);
+  auto running = RunAsync(server_->endpoint(), EndlessQuery() + "\nAdd(1, 1)", o);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto queued = RunAsync(server_->endpoint(), "Add(2, 2)", o);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -107,7 +102,7 @@ TEST_F(ServerTest, ACancelStopsTheQueryOnTheNode) {
   std::vector<Reply> replies;
   auto start = std::chrono::steady_clock::now();
   auto s = (*c)->Run(
-      Endless() + "\nAdd(1, 1)", o, [&](const Reply& r) { replies.push_back(r); }, &cancel);
+      EndlessQuery() + "\nAdd(1, 1)", o, [&](const Reply& r) { replies.push_back(r); }, &cancel);
   canceller.join();
   EXPECT_EQ(s.status().code(), ErrorCode::kCancelled);
   ASSERT_EQ(replies.size(), 1u) << "the cancelled query answers; the next does not run";
@@ -125,7 +120,7 @@ TEST_F(ServerTest, ARequestThatWaitedPastItsTimeoutIsRefusedNotRun) {
   ASSERT_TRUE(RunAsync(server_->endpoint(), "CreateCollection({name: 'w'})", {}).get().status.ok());
   RequestOptions slow;
   slow.timeout = std::chrono::milliseconds(1500);
-  auto busy = RunAsync(server_->endpoint(), Endless(), slow);
+  auto busy = RunAsync(server_->endpoint(), EndlessQuery(), slow);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   RequestOptions quick;
   quick.timeout = std::chrono::milliseconds(200);
