@@ -172,9 +172,14 @@ void Server::Impl::IoLoop() {
       cv.notify_one();
     }
   }
-  // The workers are joined: forward what they sent last.
+  // The workers are joined: forward what they sent last. A non-blocking
+  // read can miss a message ZeroMQ has not yet handed over, so poll until
+  // the pipe stays quiet.
   std::vector<std::string> frames;
-  while (internal::RecvFrames(replies, &frames)) internal::SendFrames(router, frames);
+  zmq::pollitem_t last{replies.handle(), 0, ZMQ_POLLIN, 0};
+  while (internal::Poll(&last, 1, std::chrono::milliseconds(100))) {
+    while (internal::RecvFrames(replies, &frames)) internal::SendFrames(router, frames);
+  }
 }
 
 void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
@@ -229,7 +234,9 @@ void Server::Impl::Serve(zmq::socket_t& out, const Job& job) {
 
 void Server::Impl::Work() {
   zmq::socket_t out(ctx, zmq::socket_type::push);
-  out.set(zmq::sockopt::linger, 0);
+  // Its last replies may still be in the pipe when the worker ends: let
+  // them through (the io thread reads until after the workers are joined).
+  out.set(zmq::sockopt::linger, 1000);
   out.connect(replies_endpoint);
   while (true) {
     std::unique_lock<std::mutex> lock(mu);
